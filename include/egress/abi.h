@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The kernel <-> userspace contract of aks-egress-guard: every struct, enum and constant that BPF
+ * programs and C++ share. Included verbatim by bpf/ *.bpf.c and by userspace; nothing mirrors it.
+ *
+ * Rules:
+ *  - fixed-width types only; network byte order where a field says so (addresses, ports "_be");
+ *  - explicit padding so that every key is fully initialised (the kernel hashes every byte);
+ *  - enums are append-only (their numbers appear in maps, logs and metrics);
+ *  - any layout change bumps EGRESS_ABI_VERSION: a loader refuses to adopt pins of another ABI.
+ */
+#ifndef EGRESS_ABI_H
+#define EGRESS_ABI_H
+
+#include <linux/types.h>
+
+#ifdef __cplusplus
+#define EGRESS_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define EGRESS_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+#define EGRESS_ABI_VERSION 1
+
+/* ---- size limits ------------------------------------------------------------------------- */
+
+/* Port ranges carried by one rule value (CIDR entry or learned address). The compiler merges
+ * every rule that lands on the same key into one value; more ranges than this is a compile error
+ * reported to the operator, never a silent truncation. */
+#define EGRESS_MAX_PORT_RANGES 8
+/* Longest DNS name in wire format (RFC 1035 2.3.4) and the most labels the BPF learner walks. */
+#define EGRESS_DNS_MAX_NAME 255
+#define EGRESS_DNS_MAX_LABELS 32
+/* Answers the BPF learner examines per response; more are counted as "too many records". */
+#define EGRESS_DNS_MAX_ANSWERS 16
+/* Bytes of a DNS response the BPF learner copies (answers past this are not parseable in BPF). */
+#define EGRESS_DNS_BUF 512
+/* Longest name carried in a learn event (the qname or matched CNAME owner, dotted, NUL padded). */
+#define EGRESS_EVENT_NAME_LEN 128
+
+/* Default map sizes; the loader overrides them from the config before load. */
+#define EGRESS_DEFAULT_CIDR_ENTRIES 65536
+#define EGRESS_DEFAULT_LEARNED_ENTRIES 131072
+#define EGRESS_DEFAULT_NAME_ENTRIES 16384
+#define EGRESS_DEFAULT_FLOW_ENTRIES 65536
+#define EGRESS_DEFAULT_RINGBUF_BYTES (1u << 20)
+/* Per-flow deny-event rate limit: at most one event per flow and window. */
+#define EGRESS_EVENT_WINDOW_NS 1000000000ULL
+
+/* ---- codes ------------------------------------------------------------------------------- */
+
+enum egress_mode {
+	EGRESS_MODE_ENFORCE = 0,
+	EGRESS_MODE_AUDIT = 1,
+};
+
+enum egress_fail_mode {
+	EGRESS_FAIL_CLOSED = 0,
+	EGRESS_FAIL_OPEN = 1, /* a stale daemon heartbeat makes the kernel behave as audit */
+};
+
+enum egress_verdict {
+	EGRESS_VERDICT_ALLOW = 0,
+	EGRESS_VERDICT_DENY = 1,  /* dropped / EPERM */
+	EGRESS_VERDICT_AUDIT = 2, /* would have been denied; allowed because of audit or fail-open */
+	EGRESS_VERDICT_MAX,
+};
+
+enum egress_hook {
+	EGRESS_HOOK_CONNECT4 = 0,
+	EGRESS_HOOK_CONNECT6 = 1,
+	EGRESS_HOOK_SENDMSG4 = 2,
+	EGRESS_HOOK_SENDMSG6 = 3,
+	EGRESS_HOOK_SKB_EGRESS = 4,
+	EGRESS_HOOK_SKB_INGRESS = 5,
+	EGRESS_HOOK_TC = 6,
+	EGRESS_HOOK_MAX,
+};
+
+/*
+ * Why a packet, socket or DNS answer was treated the way it was. One namespace for allow, deny and
+ * DNS-learning outcomes so that per-CPU counters are a flat [hook][reason] array.
+ * Append only; the stable strings live in userspace (egress::reason_name) and a test checks that
+ * every code has one.
+ */
+enum egress_reason {
+	/* allow */
+	EGRESS_REASON_LOOPBACK = 0,
+	EGRESS_REASON_FLOOR = 1,           /* safety floor: cluster CIDRs, DNS, IMDS, wireserver, API server */
+	EGRESS_REASON_LEARNED = 2,         /* address learned from an allowed DNS answer, not expired */
+	EGRESS_REASON_CIDR = 3,            /* static CIDR rule (service tag, operator CIDR) */
+	EGRESS_REASON_JUDGED_SOCKET = 4,   /* skb of a socket the connect/sendmsg hook already judged */
+	EGRESS_REASON_REPLY = 5,           /* reply of an accepted (inbound) connection or to a UDP peer */
+	EGRESS_REASON_ICMP_ERROR = 6,      /* ICMP error belonging to an allowed flow */
+	EGRESS_REASON_NEIGHBOR = 7,        /* IPv6 neighbour discovery / router solicitation / MLD */
+	EGRESS_REASON_NOT_IP = 8,          /* neither IPv4 nor IPv6 (ARP ...) */
+	/* deny (or audit) */
+	EGRESS_REASON_NO_RULE = 9,         /* no rule covers the destination */
+	EGRESS_REASON_PORT = 10,           /* the destination is allowed, but not this protocol/port */
+	EGRESS_REASON_EXPIRED = 11,        /* learned once, TTL (+grace) ran out */
+	EGRESS_REASON_UDP_PROBE = 12,      /* UDP connect() to an unknown address (getaddrinfo, ping) */
+	EGRESS_REASON_RAW = 13,            /* raw socket / ICMP to a non-allowed destination */
+	/* DNS learning (cgroup_skb/ingress) */
+	EGRESS_REASON_DNS_PARSED = 14,
+	EGRESS_REASON_DNS_LEARNED = 15,            /* one per A/AAAA record learned */
+	EGRESS_REASON_DNS_UNTRUSTED = 16,          /* response from a resolver not in the trusted set */
+	EGRESS_REASON_DNS_NO_QUERY = 17,           /* no matching outstanding query (forged/late) */
+	EGRESS_REASON_DNS_NAME_NOT_ALLOWED = 18,
+	EGRESS_REASON_DNS_COLLISION = 19,          /* suffix hash hit, but the stored name differs */
+	EGRESS_REASON_DNS_MALFORMED = 20,
+	EGRESS_REASON_DNS_TRUNCATED = 21,          /* TC bit, or answers beyond EGRESS_DNS_BUF */
+	EGRESS_REASON_DNS_TOO_MANY_RECORDS = 22,
+	EGRESS_REASON_DNS_TCP = 23,                /* DNS over TCP: not parsed in BPF */
+	/* event plumbing */
+	EGRESS_REASON_EVENT_RATE_LIMITED = 24,     /* deny event suppressed by the per-flow limit */
+	EGRESS_REASON_EVENT_LOST = 25,             /* ring buffer full: event dropped */
+	EGRESS_REASON_MAX,
+};
+
+/* Flat index into the per-CPU counter array. */
+#define EGRESS_COUNTER_INDEX(hook, reason) ((int)(hook) * (int)EGRESS_REASON_MAX + (int)(reason))
+#define EGRESS_COUNTERS ((int)EGRESS_HOOK_MAX * (int)EGRESS_REASON_MAX)
+
+/* IP protocol numbers used in rules (IANA). */
+#define EGRESS_PROTO_ANY 0
+#define EGRESS_PROTO_ICMP 1
+#define EGRESS_PROTO_TCP 6
+#define EGRESS_PROTO_UDP 17
+#define EGRESS_PROTO_ICMPV6 58
+
+/* ---- map keys and values ----------------------------------------------------------------- */
+
+/* One allowed protocol + port range; host byte order; port_lo = 0, port_hi = 65535 for "any". */
+struct egress_port_range {
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8 proto; /* EGRESS_PROTO_TCP/UDP/ANY */
+	__u8 pad[3];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_port_range) == 8, "egress_port_range layout");
+
+/* The ports a destination is allowed on. Userspace folds every rule that covers a key into one
+ * value (including less specific CIDRs, because an LPM lookup returns only the longest match). */
+struct egress_ports {
+	__u32 rule_id; /* the most specific rule, for logs and `egressctl check` */
+	__u8 n_ranges;
+	__u8 flags;    /* EGRESS_PORTS_* */
+	__u8 pad[2];
+	struct egress_port_range ranges[EGRESS_MAX_PORT_RANGES];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_ports) == 72, "egress_ports layout");
+
+#define EGRESS_PORTS_FLOOR 0x01 /* safety floor entry: never removed by a policy change */
+
+/* LPM keys: prefixlen counts the address bits; address in network byte order. */
+struct egress_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_lpm4_key) == 8, "egress_lpm4_key layout");
+
+struct egress_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_lpm6_key) == 20, "egress_lpm6_key layout");
+
+/* Learned addresses (hash maps keyed by the bare address, network byte order). */
+struct egress_learned4_key {
+	__u8 addr[4];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_learned4_key) == 4, "egress_learned4_key layout");
+
+struct egress_learned6_key {
+	__u8 addr[16];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_learned6_key) == 16, "egress_learned6_key layout");
+
+struct egress_learned_value {
+	__u64 expires_ns; /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) */
+	__u64 name_hash;  /* suffix hash of the allowed name it was learned under */
+	__u32 ttl;        /* TTL of the answer, seconds, before clamping */
+	__u32 pad;
+	struct egress_ports ports;
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_learned_value) == 96, "egress_learned_value layout");
+
+/* The one-entry runtime configuration (array map, key 0). */
+struct egress_config {
+	__u32 abi_version;
+	__u8 mode;      /* enum egress_mode */
+	__u8 fail_mode; /* enum egress_fail_mode */
+	__u8 pad[2];
+	__u64 heartbeat_ns;       /* CLOCK_BOOTTIME of the daemon's last heartbeat */
+	__u64 heartbeat_stale_ns; /* fail-open: heartbeat older than this -> audit */
+	__u64 policy_generation;
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_config) == 32, "egress_config layout");
+
+/* ---- events (ring buffer) ---------------------------------------------------------------- */
+
+enum egress_event_type {
+	EGRESS_EVENT_DENY = 1,
+	EGRESS_EVENT_LEARN = 2,
+};
+
+/* A denied (or audited) flow. */
+struct egress_deny_event {
+	__u8 type;    /* EGRESS_EVENT_DENY */
+	__u8 verdict; /* EGRESS_VERDICT_DENY or _AUDIT */
+	__u8 hook;    /* enum egress_hook */
+	__u8 reason;  /* enum egress_reason */
+	__u8 family;  /* AF_INET or AF_INET6 (of the destination as judged) */
+	__u8 proto;
+	__be16 sport;
+	__be16 dport;
+	__u16 pad;
+	__u32 pid; /* 0 where the hook has no process context */
+	__u64 ts_ns;
+	__u64 cgroup_id;
+	__u64 policy_generation;
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	char comm[16];
+	__u64 sock_cookie; /* 0 where the hook has no socket */
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_deny_event) == 96, "egress_deny_event layout");
+
+/* An A/AAAA answer learned in the kernel (copied to userspace for logs and `egressctl ips`). */
+struct egress_learn_event {
+	__u8 type;   /* EGRESS_EVENT_LEARN */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 pad[2];
+	__u32 ttl;
+	__u64 ts_ns;
+	__u64 cgroup_id;
+	__u64 expires_ns;
+	__u8 addr[16];
+	char name[EGRESS_EVENT_NAME_LEN]; /* dotted, lower case, NUL padded */
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_learn_event) == 176, "egress_learn_event layout");
+
+#endif /* EGRESS_ABI_H */

@@ -1,0 +1,105 @@
+// The ABI layout as C++ sees it must be exactly what the BPF side was compiled against: offsets of
+// every field that userspace reads or writes are pinned here, so a change shows up as a test
+// failure and a reminder to bump EGRESS_ABI_VERSION.
+#include <egress/abi.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <type_traits>
+
+namespace {
+
+template <typename T>
+constexpr bool kPlain = std::is_standard_layout_v<T> && std::is_trivially_copyable_v<T>;
+
+TEST(AbiLayout, VersionIsSet) { EXPECT_GE(EGRESS_ABI_VERSION, 1); }
+
+TEST(AbiLayout, PortRange) {
+	static_assert(kPlain<egress_port_range>);
+	EXPECT_EQ(sizeof(egress_port_range), 8u);
+	EXPECT_EQ(offsetof(egress_port_range, port_lo), 0u);
+	EXPECT_EQ(offsetof(egress_port_range, port_hi), 2u);
+	EXPECT_EQ(offsetof(egress_port_range, proto), 4u);
+}
+
+TEST(AbiLayout, Ports) {
+	static_assert(kPlain<egress_ports>);
+	EXPECT_EQ(sizeof(egress_ports), 72u);
+	EXPECT_EQ(offsetof(egress_ports, rule_id), 0u);
+	EXPECT_EQ(offsetof(egress_ports, n_ranges), 4u);
+	EXPECT_EQ(offsetof(egress_ports, flags), 5u);
+	EXPECT_EQ(offsetof(egress_ports, ranges), 8u);
+	EXPECT_EQ(sizeof(egress_ports::ranges) / sizeof(egress_port_range), size_t{EGRESS_MAX_PORT_RANGES});
+}
+
+TEST(AbiLayout, LpmKeys) {
+	EXPECT_EQ(sizeof(egress_lpm4_key), 8u);
+	EXPECT_EQ(offsetof(egress_lpm4_key, addr), 4u);
+	EXPECT_EQ(sizeof(egress_lpm6_key), 20u);
+	EXPECT_EQ(offsetof(egress_lpm6_key, addr), 4u);
+}
+
+TEST(AbiLayout, Learned) {
+	EXPECT_EQ(sizeof(egress_learned4_key), 4u);
+	EXPECT_EQ(sizeof(egress_learned6_key), 16u);
+	EXPECT_EQ(sizeof(egress_learned_value), 96u);
+	EXPECT_EQ(offsetof(egress_learned_value, expires_ns), 0u);
+	EXPECT_EQ(offsetof(egress_learned_value, name_hash), 8u);
+	EXPECT_EQ(offsetof(egress_learned_value, ttl), 16u);
+	EXPECT_EQ(offsetof(egress_learned_value, ports), 24u);
+	EXPECT_EQ(alignof(egress_learned_value), 8u);
+}
+
+TEST(AbiLayout, Config) {
+	EXPECT_EQ(sizeof(egress_config), 32u);
+	EXPECT_EQ(offsetof(egress_config, abi_version), 0u);
+	EXPECT_EQ(offsetof(egress_config, mode), 4u);
+	EXPECT_EQ(offsetof(egress_config, fail_mode), 5u);
+	EXPECT_EQ(offsetof(egress_config, heartbeat_ns), 8u);
+	EXPECT_EQ(offsetof(egress_config, heartbeat_stale_ns), 16u);
+	EXPECT_EQ(offsetof(egress_config, policy_generation), 24u);
+}
+
+TEST(AbiLayout, DenyEvent) {
+	static_assert(kPlain<egress_deny_event>);
+	EXPECT_EQ(sizeof(egress_deny_event), 96u);
+	EXPECT_EQ(offsetof(egress_deny_event, type), 0u);
+	EXPECT_EQ(offsetof(egress_deny_event, verdict), 1u);
+	EXPECT_EQ(offsetof(egress_deny_event, hook), 2u);
+	EXPECT_EQ(offsetof(egress_deny_event, reason), 3u);
+	EXPECT_EQ(offsetof(egress_deny_event, family), 4u);
+	EXPECT_EQ(offsetof(egress_deny_event, proto), 5u);
+	EXPECT_EQ(offsetof(egress_deny_event, sport), 6u);
+	EXPECT_EQ(offsetof(egress_deny_event, dport), 8u);
+	EXPECT_EQ(offsetof(egress_deny_event, pid), 12u);
+	EXPECT_EQ(offsetof(egress_deny_event, ts_ns), 16u);
+	EXPECT_EQ(offsetof(egress_deny_event, cgroup_id), 24u);
+	EXPECT_EQ(offsetof(egress_deny_event, policy_generation), 32u);
+	EXPECT_EQ(offsetof(egress_deny_event, saddr), 40u);
+	EXPECT_EQ(offsetof(egress_deny_event, daddr), 56u);
+	EXPECT_EQ(offsetof(egress_deny_event, comm), 72u);
+	EXPECT_EQ(offsetof(egress_deny_event, sock_cookie), 88u);
+}
+
+TEST(AbiLayout, LearnEvent) {
+	static_assert(kPlain<egress_learn_event>);
+	EXPECT_EQ(sizeof(egress_learn_event), 176u);
+	EXPECT_EQ(offsetof(egress_learn_event, type), 0u);
+	EXPECT_EQ(offsetof(egress_learn_event, ttl), 4u);
+	EXPECT_EQ(offsetof(egress_learn_event, ts_ns), 8u);
+	EXPECT_EQ(offsetof(egress_learn_event, addr), 32u);
+	EXPECT_EQ(offsetof(egress_learn_event, name), 48u);
+}
+
+TEST(AbiLayout, EventTypesShareTheFirstByte) {
+	// Userspace dispatches ring-buffer records on their first byte.
+	EXPECT_NE(EGRESS_EVENT_DENY, EGRESS_EVENT_LEARN);
+	EXPECT_EQ(offsetof(egress_deny_event, type), offsetof(egress_learn_event, type));
+}
+
+TEST(AbiLayout, CounterIndexIsDense) {
+	EXPECT_EQ(EGRESS_COUNTER_INDEX(0, 0), 0);
+	EXPECT_EQ(EGRESS_COUNTER_INDEX(EGRESS_HOOK_MAX - 1, EGRESS_REASON_MAX - 1), EGRESS_COUNTERS - 1);
+}
+
+} // namespace

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package that the build, tests, demo and benchmarks need.
+# Idempotent: packages already present are skipped, and apt-get update runs only when something
+# is missing. Nothing is downloaded from anywhere but the Debian archive.
+set -euo pipefail
+
+packages=(
+	# toolchain and build
+	build-essential cmake pkg-config git
+	clang llvm lld libclang-rt-14-dev clang-format clang-tidy
+	# BPF: libbpf (pkg-config), bpftool for skeletons, kernel UAPI headers, libelf/zlib for libbpf
+	libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev
+	# userspace libraries (see DESIGN.md)
+	libnl-3-dev libnl-route-3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libc-ares-dev
+	# tests and benchmarks
+	libgtest-dev libgmock-dev libbenchmark-dev
+	# simulated nodes: namespaces, a real DNS server (dnsmasq-base: the binary without a system
+	# service that would grab port 53 on install), peers for benchmarks
+	iproute2 iputils-ping socat dnsmasq-base nftables ipset iptables iperf3 dnsutils procps kmod util-linux
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: must run as root (it calls apt-get)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	# dpkg-query prints "install ok installed" only for fully installed packages.
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps.sh: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps.sh: done"
