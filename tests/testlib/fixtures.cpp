@@ -35,8 +35,8 @@ NetnsPair::NetnsPair() {
 		run_or_throw("ip netns add " + client_);
 		run_or_throw("ip netns add " + server_);
 		// Created directly inside the namespaces: the veth never exists in the root namespace.
-		run_or_throw("ip -n " + client_ + " link add " + client_if_ + " type veth peer name " + server_if_ +
-			     " netns " + server_);
+		run_or_throw("ip -n " + client_ + " link add " + client_if_ + " type veth peer name " +
+		             server_if_ + " netns " + server_);
 		for (const auto& [ns, ifname, v4, v6, peer4, peer6] :
 		     {std::tuple{client_, client_if_, kClientV4, kClientV6, kServerV4, kServerV6},
 		      std::tuple{server_, server_if_, kServerV4, kServerV6, kClientV4, kClientV6}}) {
@@ -110,7 +110,9 @@ uint64_t ChildCgroup::id() const {
 	return st.st_ino;
 }
 
-void ChildCgroup::add_process(pid_t pid) const { write_file(path_ + "/cgroup.procs", std::to_string(pid)); }
+void ChildCgroup::add_process(pid_t pid) const {
+	write_file(path_ + "/cgroup.procs", std::to_string(pid));
+}
 
 // ---- PinDir -----------------------------------------------------------------------------------
 
@@ -177,7 +179,8 @@ ChildProcess::ChildProcess(const std::string& netns, const ChildCgroup* cgroup, 
 	close(ready[0]);
 	if (n != 1) {
 		int st = wait();
-		throw std::runtime_error("child failed to enter netns/cgroup (status " + std::to_string(st) + ")");
+		throw std::runtime_error("child failed to enter netns/cgroup (status " + std::to_string(st) +
+		                         ")");
 	}
 }
 

@@ -99,7 +99,8 @@ Bytes DnsBuilder::encode_name(std::string_view dotted) {
 		if (dot == std::string_view::npos)
 			dot = dotted.size();
 		out.push_back(static_cast<uint8_t>(dot - start));
-		out.insert(out.end(), dotted.begin() + static_cast<long>(start), dotted.begin() + static_cast<long>(dot));
+		out.insert(out.end(), dotted.begin() + static_cast<long>(start),
+		           dotted.begin() + static_cast<long>(dot));
 		start = dot + 1;
 	}
 	out.push_back(0);
@@ -116,7 +117,7 @@ DnsBuilder& DnsBuilder::question(std::string_view name, uint16_t qtype, uint16_t
 }
 
 DnsBuilder& DnsBuilder::answer_raw(std::string_view owner, uint16_t type, uint16_t cls, uint32_t ttl,
-				   const Bytes& rdata) {
+                                   const Bytes& rdata) {
 	Bytes n = encode_name(owner);
 	body_.insert(body_.end(), n.begin(), n.end());
 	put16(body_, type);

@@ -36,7 +36,8 @@ public:
 	// An answer whose owner is a compression pointer to a byte offset of the message (12 = the
 	// question name).
 	DnsBuilder& answer_a_ptr(uint16_t owner_offset, std::string_view ipv4, uint32_t ttl);
-	DnsBuilder& answer_raw(std::string_view owner, uint16_t type, uint16_t cls, uint32_t ttl, const Bytes& rdata);
+	DnsBuilder& answer_raw(std::string_view owner, uint16_t type, uint16_t cls, uint32_t ttl,
+	                       const Bytes& rdata);
 	// Overrides a header count (to build inconsistent messages).
 	DnsBuilder& override_counts(std::optional<uint16_t> qd, std::optional<uint16_t> an);
 
@@ -55,7 +56,7 @@ private:
 class PacketBuilder {
 public:
 	PacketBuilder& ethernet(std::string_view src_mac = "02:00:00:00:00:01",
-				std::string_view dst_mac = "02:00:00:00:00:02");
+	                        std::string_view dst_mac = "02:00:00:00:00:02");
 	PacketBuilder& ipv4(std::string_view src, std::string_view dst, uint8_t ttl = 64);
 	PacketBuilder& ipv6(std::string_view src, std::string_view dst, uint8_t hop_limit = 64);
 	PacketBuilder& tcp(uint16_t sport, uint16_t dport);

@@ -11,8 +11,8 @@
 namespace egress::testlib {
 
 struct TestRunResult {
-	int err = 0;          // 0, or -errno from bpf_prog_test_run_opts
-	uint32_t retval = 0;  // the program's return value (cgroup_skb: 1 pass, 0 drop)
+	int err = 0;         // 0, or -errno from bpf_prog_test_run_opts
+	uint32_t retval = 0; // the program's return value (cgroup_skb: 1 pass, 0 drop)
 	uint32_t duration_ns = 0;
 };
 

@@ -8,11 +8,11 @@
 
 #include "system.h"
 
-#define EGRESS_REQUIRE_ROOT()                                                                      \
-	do {                                                                                       \
-		if (!::egress::testlib::is_root()) {                                               \
-			if (std::getenv("CI"))                                                     \
-				FAIL() << "this test needs root and runs in CI";                   \
-			GTEST_SKIP() << "needs root (BPF, namespaces, cgroups)";                   \
-		}                                                                                  \
+#define EGRESS_REQUIRE_ROOT()                                                                                \
+	do {                                                                                                 \
+		if (!::egress::testlib::is_root()) {                                                         \
+			if (std::getenv("CI"))                                                               \
+				FAIL() << "this test needs root and runs in CI";                             \
+			GTEST_SKIP() << "needs root (BPF, namespaces, cgroups)";                             \
+		}                                                                                            \
 	} while (0)

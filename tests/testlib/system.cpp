@@ -30,7 +30,8 @@ CommandResult run(const std::string& command) {
 std::string run_or_throw(const std::string& command) {
 	CommandResult r = run(command);
 	if (r.status != 0)
-		throw std::runtime_error("command failed (" + std::to_string(r.status) + "): " + command + "\n" + r.output);
+		throw std::runtime_error("command failed (" + std::to_string(r.status) + "): " + command +
+		                         "\n" + r.output);
 	return r.output;
 }
 
@@ -38,11 +39,13 @@ std::string unique_name(const std::string& prefix) {
 	static std::atomic<unsigned> counter{0};
 	char buf[64];
 	std::snprintf(buf, sizeof(buf), "%s%xx%x", prefix.c_str(), static_cast<unsigned>(getpid()),
-		      counter.fetch_add(1) & 0xff);
+	              counter.fetch_add(1) & 0xff);
 	return buf;
 }
 
-bool is_root() { return geteuid() == 0; }
+bool is_root() {
+	return geteuid() == 0;
+}
 
 std::string read_file(const std::string& path) {
 	std::ifstream f(path);

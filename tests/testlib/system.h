@@ -6,7 +6,7 @@
 namespace egress::testlib {
 
 struct CommandResult {
-	int status = -1; // exit status, or -1 if it could not run / was killed
+	int status = -1;    // exit status, or -1 if it could not run / was killed
 	std::string output; // stdout and stderr together
 };
 

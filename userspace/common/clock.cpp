@@ -10,7 +10,9 @@ uint64_t SystemClock::boot_ns() const {
 	return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-std::chrono::system_clock::time_point SystemClock::wall() const { return std::chrono::system_clock::now(); }
+std::chrono::system_clock::time_point SystemClock::wall() const {
+	return std::chrono::system_clock::now();
+}
 
 const SystemClock& SystemClock::instance() {
 	static const SystemClock clock;

@@ -28,7 +28,7 @@ public:
 class ManualClock final : public Clock {
 public:
 	explicit ManualClock(uint64_t boot_ns = 1'000'000'000ULL,
-			     std::chrono::system_clock::time_point wall = {})
+	                     std::chrono::system_clock::time_point wall = {})
 	    : boot_(boot_ns), wall_(wall) {}
 	uint64_t boot_ns() const override { return boot_; }
 	std::chrono::system_clock::time_point wall() const override { return wall_; }

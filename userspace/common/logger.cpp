@@ -37,9 +37,15 @@ std::optional<Level> parse_level(std::string_view name) {
 	return std::nullopt;
 }
 
-void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
-Level level() { return g_level.load(std::memory_order_relaxed); }
-bool enabled(Level l) { return l >= level() && l != Level::off; }
+void set_level(Level level) {
+	g_level.store(level, std::memory_order_relaxed);
+}
+Level level() {
+	return g_level.load(std::memory_order_relaxed);
+}
+bool enabled(Level l) {
+	return l >= level() && l != Level::off;
+}
 
 Sink set_sink(Sink sink) {
 	std::lock_guard lock(g_mutex);

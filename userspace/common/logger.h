@@ -47,9 +47,17 @@ private:
 	std::ostringstream out_;
 };
 
-inline Line debug(std::string_view component) { return Line(Level::debug, component); }
-inline Line info(std::string_view component) { return Line(Level::info, component); }
-inline Line warn(std::string_view component) { return Line(Level::warn, component); }
-inline Line error(std::string_view component) { return Line(Level::error, component); }
+inline Line debug(std::string_view component) {
+	return Line(Level::debug, component);
+}
+inline Line info(std::string_view component) {
+	return Line(Level::info, component);
+}
+inline Line warn(std::string_view component) {
+	return Line(Level::warn, component);
+}
+inline Line error(std::string_view component) {
+	return Line(Level::error, component);
+}
 
 } // namespace egress::log

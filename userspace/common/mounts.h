@@ -15,6 +15,8 @@ Result<std::string> find_mount(std::string_view mounts_text, std::string_view fs
 // The same, reading /proc/self/mounts.
 Result<std::string> find_mount(std::string_view fstype);
 
-inline Result<std::string> cgroup2_mount() { return find_mount("cgroup2").context("finding the cgroup v2 mount"); }
+inline Result<std::string> cgroup2_mount() {
+	return find_mount("cgroup2").context("finding the cgroup v2 mount");
+}
 
 } // namespace egress

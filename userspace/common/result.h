@@ -94,21 +94,23 @@ private:
 
 using Status = Result<void>;
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+	return Status();
+}
 
 } // namespace egress
 
 // Propagates an error from an expression returning Result<...>/Status, optionally with context.
-#define EGRESS_TRY(expr)                                                                           \
-	do {                                                                                       \
-		auto&& egress_try_r_ = (expr);                                                     \
-		if (!egress_try_r_.ok())                                                           \
-			return std::move(egress_try_r_).error();                                   \
+#define EGRESS_TRY(expr)                                                                                     \
+	do {                                                                                                 \
+		auto&& egress_try_r_ = (expr);                                                               \
+		if (!egress_try_r_.ok())                                                                     \
+			return std::move(egress_try_r_).error();                                             \
 	} while (0)
 
-#define EGRESS_TRY_CTX(expr, ctx)                                                                  \
-	do {                                                                                       \
-		auto&& egress_try_r_ = (expr);                                                     \
-		if (!egress_try_r_.ok())                                                           \
-			return std::move(std::move(egress_try_r_).error().wrap(ctx));              \
+#define EGRESS_TRY_CTX(expr, ctx)                                                                            \
+	do {                                                                                                 \
+		auto&& egress_try_r_ = (expr);                                                               \
+		if (!egress_try_r_.ok())                                                                     \
+			return std::move(std::move(egress_try_r_).error().wrap(ctx));                        \
 	} while (0)

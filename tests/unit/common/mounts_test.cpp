@@ -30,6 +30,8 @@ TEST(Mounts, UnescapesOctal) {
 	EXPECT_EQ(*egress::find_mount("x /mnt/with\\040space bpf rw 0 0\n", "bpf"), "/mnt/with space");
 }
 
-TEST(Mounts, ThisMachineHasCgroup2) { EXPECT_TRUE(egress::cgroup2_mount().ok()); }
+TEST(Mounts, ThisMachineHasCgroup2) {
+	EXPECT_TRUE(egress::cgroup2_mount().ok());
+}
 
 } // namespace

@@ -19,7 +19,9 @@ Result<int> doubled(int v) {
 	return v * 2;
 }
 
-Status open_missing() { return Error::from_errno(ENOENT, "opening /nope"); }
+Status open_missing() {
+	return Error::from_errno(ENOENT, "opening /nope");
+}
 
 TEST(Result, ValueAndError) {
 	auto good = parse_positive(3);

@@ -8,7 +8,9 @@ namespace {
 
 using namespace egress::testlib;
 
-uint16_t be16(const Bytes& b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+uint16_t be16(const Bytes& b, size_t at) {
+	return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
+}
 
 uint16_t checksum_ok(const uint8_t* p, size_t n, uint32_t acc = 0) {
 	for (size_t i = 0; i + 1 < n; i += 2)
@@ -53,11 +55,11 @@ TEST(PacketBuilder, Ipv6UdpWithPayload) {
 
 TEST(PacketBuilder, DnsResponseLayout) {
 	Bytes m = DnsBuilder::response(0xbeef)
-			  .question("MCR.microsoft.com.")
-			  .answer_cname("mcr.microsoft.com", "mcr.cdn.example", 60)
-			  .answer_a("mcr.cdn.example", "20.1.2.3", 300)
-			  .answer_a_ptr(12, "20.1.2.4", 30)
-			  .build();
+	              .question("MCR.microsoft.com.")
+	              .answer_cname("mcr.microsoft.com", "mcr.cdn.example", 60)
+	              .answer_a("mcr.cdn.example", "20.1.2.3", 300)
+	              .answer_a_ptr(12, "20.1.2.4", 30)
+	              .build();
 	EXPECT_EQ(be16(m, 0), 0xbeef);
 	EXPECT_EQ(be16(m, 2), 0x8180);
 	EXPECT_EQ(be16(m, 4), 1);
