@@ -1,0 +1,120 @@
+#include "audit/metrics.h"
+
+#include <egress/abi.h>
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "audit/exposition_parser.h"
+
+namespace egress::audit {
+namespace {
+
+std::vector<uint64_t> counters() {
+	return std::vector<uint64_t>(EGRESS_COUNTERS, 0);
+}
+
+Exposition scrape(const Metrics& m) {
+	auto p = parse_exposition(m.render());
+	EXPECT_TRUE(p.ok()) << p.error().to_string();
+	return p.ok() ? std::move(p.value()) : Exposition{};
+}
+
+TEST(Metrics, KernelCountersToVerdictsDnsAndLosses) {
+	auto c = counters();
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_LEARNED)] = 120;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_NO_RULE)] = 7;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_RAW)] = 2;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_PARSED)] = 50;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_LEARNED)] = 80;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_UNTRUSTED)] = 3;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_EVENT_LOST)] = 4;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SENDMSG6, EGRESS_REASON_EVENT_LOST)] = 1;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_EVENT_RATE_LIMITED)] = 9;
+	Metrics m;
+	ASSERT_TRUE(m.update_from_kernel_counters(c).ok());
+	auto e = scrape(m);
+	EXPECT_EQ(e.value("egress_verdicts_total",
+	                  {{"hook", "connect4"}, {"reason", "learned"}, {"verdict", "allowed"}}),
+	          120.0);
+	EXPECT_EQ(e.value("egress_verdicts_total",
+	                  {{"hook", "connect4"}, {"reason", "no_rule"}, {"verdict", "denied"}}),
+	          7.0);
+	EXPECT_EQ(e.value("egress_verdicts_total",
+	                  {{"hook", "skb_egress"}, {"reason", "raw"}, {"verdict", "denied"}}),
+	          2.0);
+	EXPECT_EQ(e.sum("egress_verdicts_total"), 129.0); // zero pairs and DNS/event reasons are not verdicts
+	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "seen"}}), 50.0);
+	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "learned"}}), 80.0);
+	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "rejected_untrusted_source"}}), 3.0);
+	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "rejected_tcp"}}), 0.0);
+	EXPECT_EQ(e.sum("egress_dns_answers_total"), 133.0);
+	EXPECT_EQ(e.value("egress_ringbuf_lost_events_total"), 5.0);
+	EXPECT_EQ(e.value("egress_deny_events_rate_limited_total"), 9.0);
+
+	// A later snapshot replaces the values (the kernel counts are totals, not deltas).
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_NO_RULE)] = 8;
+	ASSERT_TRUE(m.update_from_kernel_counters(c).ok());
+	EXPECT_EQ(scrape(m).value("egress_verdicts_total",
+	                          {{"hook", "connect4"}, {"reason", "no_rule"}, {"verdict", "denied"}}),
+	          8.0);
+}
+
+TEST(Metrics, EveryDnsReasonHasAResult) {
+	Metrics m;
+	ASSERT_TRUE(m.update_from_kernel_counters(counters()).ok());
+	auto e = scrape(m);
+	size_t dns_series = 0;
+	for (const auto& s : e.samples)
+		if (s.name == "egress_dns_answers_total")
+			++dns_series;
+	EXPECT_EQ(dns_series, size_t(EGRESS_REASON_DNS_TCP - EGRESS_REASON_DNS_PARSED + 1));
+}
+
+TEST(Metrics, ShortSnapshotIsAnError) {
+	Metrics m;
+	std::vector<uint64_t> c(EGRESS_COUNTERS - 1, 0);
+	EXPECT_FALSE(m.update_from_kernel_counters(c).ok());
+	std::vector<uint64_t> longer(EGRESS_COUNTERS + 5, 0);
+	EXPECT_TRUE(m.update_from_kernel_counters(longer).ok());
+}
+
+TEST(Metrics, DaemonGauges) {
+	Metrics m;
+	m.set_learned_entries("ipv4", 1000);
+	m.set_learned_entries("ipv6", 20);
+	m.set_deny_log(3, 40, 1);
+	m.set_policy_generation(12);
+	m.inc_policy_reload_errors();
+	m.inc_policy_reload_errors();
+	m.set_map_fill_ratio("learned4", 0.5);
+	m.set_build_info("0.1.0", EGRESS_ABI_VERSION);
+	auto e = scrape(m);
+	EXPECT_EQ(e.types.at("egress_learned_entries"), "gauge");
+	EXPECT_EQ(e.types.at("egress_policy_reload_errors_total"), "counter");
+	EXPECT_EQ(e.value("egress_learned_entries", {{"family", "ipv4"}}), 1000.0);
+	EXPECT_EQ(e.value("egress_learned_entries", {{"family", "ipv6"}}), 20.0);
+	EXPECT_EQ(e.value("egress_deny_log_dropped_total"), 3.0);
+	EXPECT_EQ(e.value("egress_deny_log_lines_total"), 40.0);
+	EXPECT_EQ(e.value("egress_deny_log_write_errors_total"), 1.0);
+	EXPECT_EQ(e.value("egress_policy_generation"), 12.0);
+	EXPECT_EQ(e.value("egress_policy_reload_errors_total"), 2.0);
+	EXPECT_EQ(e.value("egress_map_fill_ratio", {{"map", "learned4"}}), 0.5);
+	EXPECT_EQ(e.value("egress_build_info", {{"abi", "1"}, {"version", "0.1.0"}}), 1.0);
+}
+
+TEST(Metrics, FreshRegistryExportsZeroCounters) {
+	auto e = scrape(Metrics());
+	EXPECT_EQ(e.value("egress_ringbuf_lost_events_total"), 0.0);
+	EXPECT_EQ(e.value("egress_deny_log_dropped_total"), 0.0);
+	EXPECT_EQ(e.value("egress_policy_reload_errors_total"), 0.0);
+	for (const char* name :
+	     {"egress_verdicts_total", "egress_learned_entries", "egress_dns_answers_total",
+	      "egress_ringbuf_lost_events_total", "egress_deny_log_dropped_total", "egress_policy_generation",
+	      "egress_policy_reload_errors_total", "egress_map_fill_ratio", "egress_build_info"})
+		EXPECT_TRUE(e.types.count(name)) << name;
+}
+
+} // namespace
+} // namespace egress::audit

@@ -1,0 +1,61 @@
+// Ring-buffer records decoded into plain C++ values. The kernel writes `struct egress_deny_event`
+// and `struct egress_learn_event` (include/egress/abi.h); the first byte says which. Bytes come
+// from a ring buffer the kernel fills, so every size is checked: a short or unknown record is an
+// Error, never a read past the end.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+
+#include "common/result.h"
+
+namespace egress::audit {
+
+// An IPv4 or IPv6 address as the kernel stores it: IPv4 in the first 4 bytes.
+struct Address {
+	uint8_t family = 0; // AF_INET or AF_INET6
+	std::array<uint8_t, 16> bytes{};
+
+	bool operator==(const Address&) const = default;
+	auto operator<=>(const Address&) const = default;
+};
+
+// "10.0.0.1", "2001:db8::1"; "" for an unknown family.
+std::string to_string(const Address& address);
+
+struct DenyEvent {
+	uint8_t verdict = 0; // EGRESS_VERDICT_DENY or _AUDIT
+	uint8_t hook = 0;
+	uint8_t reason = 0;
+	uint8_t proto = 0;
+	uint16_t sport = 0; // host byte order
+	uint16_t dport = 0; // host byte order
+	uint32_t pid = 0;   // 0: no process context
+	uint64_t ts_ns = 0; // CLOCK_BOOTTIME
+	uint64_t cgroup_id = 0;
+	uint64_t policy_generation = 0;
+	Address src;
+	Address dst;
+	std::string comm; // "" when the hook has no process context
+	uint64_t sock_cookie = 0;
+};
+
+struct LearnEvent {
+	Address address;
+	uint32_t ttl = 0;
+	uint64_t ts_ns = 0;
+	uint64_t cgroup_id = 0;
+	uint64_t expires_ns = 0; // CLOCK_BOOTTIME
+	std::string name;        // dotted, lower case
+};
+
+using Event = std::variant<DenyEvent, LearnEvent>;
+
+// Decodes one ring-buffer record. Records longer than the struct are accepted (a newer kernel
+// object may append fields); shorter ones, unknown types and unknown address families are errors.
+Result<Event> decode_event(std::span<const uint8_t> record);
+
+} // namespace egress::audit

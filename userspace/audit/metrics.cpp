@@ -1,0 +1,128 @@
+#include "audit/metrics.h"
+
+#include <egress/abi.h>
+
+#include "common/abi_names.h"
+
+namespace egress::audit {
+namespace {
+
+bool is_dns_reason(unsigned reason) {
+	return reason >= EGRESS_REASON_DNS_PARSED && reason <= EGRESS_REASON_DNS_TCP;
+}
+
+bool is_verdict_reason(unsigned reason) {
+	return reason <= EGRESS_REASON_RAW;
+}
+
+std::string dns_result(unsigned reason) {
+	if (reason == EGRESS_REASON_DNS_PARSED)
+		return "seen";
+	if (reason == EGRESS_REASON_DNS_LEARNED)
+		return "learned";
+	std::string_view name = reason_name(reason);
+	if (name.substr(0, 4) == "dns_")
+		name.remove_prefix(4);
+	return "rejected_" + std::string(name);
+}
+
+} // namespace
+
+Metrics::Metrics() {
+	using T = MetricType;
+	registry_.describe(std::string(metric::kVerdicts), T::counter,
+	                   "Verdicts taken by the datapath, by hook and reason (kernel per-CPU counters). "
+	                   "verdict=denied counts would-be denies in audit mode.");
+	registry_.describe(std::string(metric::kLearnedEntries), T::gauge,
+	                   "Addresses currently in the learned-address maps, by family.");
+	registry_.describe(std::string(metric::kDnsAnswers), T::counter,
+	                   "DNS responses seen by the in-kernel learner, A/AAAA records learned, and "
+	                   "responses or records rejected, by reason.");
+	registry_.describe(std::string(metric::kRingbufLost), T::counter,
+	                   "Events the kernel could not put in the ring buffer because it was full.");
+	registry_.describe(std::string(metric::kEventsRateLimited), T::counter,
+	                   "Deny events suppressed in the kernel by the per-flow rate limit.");
+	registry_.describe(std::string(metric::kDenyLogDropped), T::counter,
+	                   "Deny events dropped because the deny log writer could not keep up.");
+	registry_.describe(std::string(metric::kDenyLogLines), T::counter,
+	                   "Lines written to the deny log (each may aggregate several events).");
+	registry_.describe(std::string(metric::kDenyLogWriteErrors), T::counter,
+	                   "Failed writes to a deny log sink.");
+	registry_.describe(std::string(metric::kPolicyGeneration), T::gauge,
+	                   "Generation of the policy currently enforced.");
+	registry_.describe(std::string(metric::kPolicyReloadErrors), T::counter,
+	                   "Policy reloads rejected; the last good policy stays enforced.");
+	registry_.describe(std::string(metric::kMapFillRatio), T::gauge,
+	                   "Entries in a BPF map divided by its maximum size.");
+	registry_.describe(std::string(metric::kBuildInfo), T::gauge,
+	                   "Always 1; labels carry the egressd version and kernel ABI version.");
+	registry_.set(metric::kRingbufLost, {}, 0);
+	registry_.set(metric::kEventsRateLimited, {}, 0);
+	registry_.set(metric::kPolicyReloadErrors, {}, 0);
+	set_deny_log(0, 0, 0);
+}
+
+Status Metrics::update_from_kernel_counters(std::span<const uint64_t> counters) {
+	if (counters.size() < static_cast<size_t>(EGRESS_COUNTERS))
+		return Error("kernel counter snapshot of " + std::to_string(counters.size()) +
+		                 " entries, expected " + std::to_string(EGRESS_COUNTERS),
+		             EINVAL);
+	uint64_t lost = 0;
+	uint64_t rate_limited = 0;
+	std::map<std::string, uint64_t> dns;
+	for (unsigned reason = 0; reason < EGRESS_REASON_MAX; ++reason)
+		if (is_dns_reason(reason))
+			dns[dns_result(reason)] = 0; // present even at zero: dashboards divide by them
+	for (unsigned hook = 0; hook < EGRESS_HOOK_MAX; ++hook) {
+		for (unsigned reason = 0; reason < EGRESS_REASON_MAX; ++reason) {
+			uint64_t n = counters[EGRESS_COUNTER_INDEX(hook, reason)];
+			if (reason == EGRESS_REASON_EVENT_LOST)
+				lost += n;
+			else if (reason == EGRESS_REASON_EVENT_RATE_LIMITED)
+				rate_limited += n;
+			else if (is_dns_reason(reason))
+				dns[dns_result(reason)] += n;
+			else if (is_verdict_reason(reason) && n != 0)
+				registry_.set(metric::kVerdicts,
+				              {{"hook", std::string(hook_name(hook))},
+				               {"reason", std::string(reason_name(reason))},
+				               {"verdict", reason_allows(reason) ? "allowed" : "denied"}},
+				              static_cast<double>(n));
+		}
+	}
+	for (const auto& [result, n] : dns)
+		registry_.set(metric::kDnsAnswers, {{"result", result}}, static_cast<double>(n));
+	registry_.set(metric::kRingbufLost, {}, static_cast<double>(lost));
+	registry_.set(metric::kEventsRateLimited, {}, static_cast<double>(rate_limited));
+	return ok_status();
+}
+
+void Metrics::set_learned_entries(std::string_view family, uint64_t entries) {
+	registry_.set(metric::kLearnedEntries, {{"family", std::string(family)}},
+	              static_cast<double>(entries));
+}
+
+void Metrics::set_deny_log(uint64_t dropped, uint64_t lines, uint64_t write_errors) {
+	registry_.set(metric::kDenyLogDropped, {}, static_cast<double>(dropped));
+	registry_.set(metric::kDenyLogLines, {}, static_cast<double>(lines));
+	registry_.set(metric::kDenyLogWriteErrors, {}, static_cast<double>(write_errors));
+}
+
+void Metrics::set_policy_generation(uint64_t generation) {
+	registry_.set(metric::kPolicyGeneration, {}, static_cast<double>(generation));
+}
+
+void Metrics::inc_policy_reload_errors() {
+	registry_.add(metric::kPolicyReloadErrors, {}, 1);
+}
+
+void Metrics::set_map_fill_ratio(std::string_view map, double ratio) {
+	registry_.set(metric::kMapFillRatio, {{"map", std::string(map)}}, ratio);
+}
+
+void Metrics::set_build_info(std::string_view version, unsigned abi_version) {
+	registry_.set(metric::kBuildInfo,
+	              {{"abi", std::to_string(abi_version)}, {"version", std::string(version)}}, 1);
+}
+
+} // namespace egress::audit
