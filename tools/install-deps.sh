@@ -19,6 +19,13 @@ packages=(
 	iproute2 iputils-ping socat dnsmasq-base nftables ipset iptables iperf3 dnsutils procps kmod util-linux
 )
 
+# Node.js + npm run the offline manifest validation (tests/unit/manifests: npm ci of a pinned lock
+# file). Debian's packages, unless a node with npm is already installed (nodesource's nodejs bundles
+# npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	packages+=(nodejs npm)
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps.sh: must run as root (it calls apt-get)" >&2
 	exit 1

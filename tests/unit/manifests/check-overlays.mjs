@@ -1,0 +1,93 @@
+// What the overlays change and what they must keep: audit and enforce differ from the base only in
+// the mode/failMode lines of the config; the config agrees with the DaemonSet's mounts and probes;
+// the uninstall overlay runs the right command and turns ready only on a clean node; the
+// operator's guide documents the removal in the order that never leaves a node locked.
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { requireDep } from "./lib/deps.mjs";
+import { sourceDir, renderBase, renderOverlay, daemonSet, egressd, configText } from "./lib/repo.mjs";
+
+const YAML = requireDep("yaml");
+const base = renderBase();
+const baseText = configText(base);
+const baseConfig = YAML.parse(baseText);
+
+function linesExceptModes(text) {
+	return text.split("\n").filter((l) => !/^(mode|failMode):/.test(l));
+}
+
+test("audit and enforce configs are the base config with another mode", () => {
+	for (const [name, mode] of [["audit", "audit"], ["enforce", "enforce"]]) {
+		const text = configText(renderOverlay(name));
+		assert.deepEqual(linesExceptModes(text), linesExceptModes(baseText),
+			`overlays/${name}/config-mode.yaml drifted from base/configmap.yaml outside mode/failMode`);
+		const cfg = YAML.parse(text);
+		assert.equal(cfg.mode, mode);
+		assert.match(text, /^failMode: (open|closed)$/m, `${name}: failMode written explicitly`);
+	}
+	assert.equal(baseConfig.mode, "audit", "the base never enforces");
+	assert.equal(YAML.parse(configText(renderOverlay("enforce"))).failMode, "open",
+		"enforce ships the fail-open safety net (operator-guide: Switching to enforce)");
+});
+
+test("the base config leaves the location to the operator and lists only documented keys", () => {
+	assert.equal(baseConfig.cloud, "AzureCloud");
+	assert.doesNotMatch(String(baseConfig.location), /^[a-z0-9]+$/,
+		"the placeholder must not be a valid region: egressd must refuse it until set");
+	const reference = fs.readFileSync(path.join(sourceDir, "docs/config.md"), "utf8");
+	for (const key of Object.keys(baseConfig))
+		assert.match(reference, new RegExp("\\| `" + key + "(\\.|`)"), `config key ${key} is not in docs/config.md`);
+});
+
+test("config and DaemonSet agree: pins, socket, probes", () => {
+	const c = egressd(base);
+	const mounts = Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m]));
+	assert.ok(baseConfig.pinPath.startsWith("/sys/fs/bpf/") && mounts["/sys/fs/bpf"], "pinPath inside the bpffs mount");
+	assert.ok(mounts[path.dirname(baseConfig.controlSocket)], "control socket directory is the host mount");
+	const port = Number(baseConfig.metrics.listen.split(":").pop());
+	assert.equal(c.livenessProbe.httpGet.port, port);
+	assert.equal(c.readinessProbe.httpGet.port, port);
+	assert.equal(c.ports.find((p) => p.name === "metrics").containerPort, port);
+	assert.match(baseConfig.metrics.listen, /^(127\.0\.0\.1|0\.0\.0\.0|):/, "the probes use 127.0.0.1");
+	const mountedConfig = c.volumeMounts.find((m) => m.name === "config").mountPath;
+	assert.equal(c.args[c.args.indexOf("--config") + 1], `${mountedConfig}/config.yaml`);
+});
+
+test("uninstall overlay: egressctl uninstall on every node, ready only when clean", () => {
+	const ds = daemonSet(renderOverlay("uninstall"));
+	const c = ds.spec.template.spec.containers.find((x) => x.name === "egressd");
+	const script = c.command.join(" ");
+	assert.match(script, new RegExp(`egressctl uninstall --pins ${baseConfig.pinPath}(\\s|$)`));
+	assert.match(script, /set -e/, "a failed uninstall must fail the container, not go on to idle");
+	assert.ok(script.indexOf("egressctl uninstall") < script.indexOf("sleep"), "uninstall before idling");
+	assert.equal(c.args, undefined, "egressd's arguments are gone");
+	assert.equal(c.livenessProbe, undefined);
+	assert.equal(c.readinessProbe.httpGet, undefined);
+	assert.match(c.readinessProbe.exec.command.join(" "), new RegExp(`! test -e ${baseConfig.pinPath}$`));
+	assert.equal(ds.spec.updateStrategy.rollingUpdate.maxUnavailable, "100%");
+	assert.equal(c.image, egressd(base).image, "the uninstaller is the same image");
+	assert.ok(!c.lifecycle?.preStop, "no preStop: upgrades must not uninstall");
+});
+
+test("the operator's guide documents removal in the safe order", () => {
+	const guide = fs.readFileSync(path.join(sourceDir, "docs/operator-guide.md"), "utf8");
+	const steps = [
+		"kubectl apply -k manifests/overlays/uninstall",
+		"kubectl -n aks-egress-guard rollout status daemonset/aks-egress-guard",
+		"kubectl delete -k manifests/overlays/uninstall",
+	];
+	let at = guide.indexOf("## Uninstalling");
+	assert.ok(at >= 0, "a section named Uninstalling");
+	for (const s of steps) {
+		const i = guide.indexOf(s, at);
+		assert.ok(i > at, `"${s}" missing or out of order in docs/operator-guide.md`);
+		at = i;
+	}
+	for (const [file, text] of [["manifests/overlays/uninstall/kustomization.yaml", null], ["manifests/README.md", null]]) {
+		const t = text ?? fs.readFileSync(path.join(sourceDir, file), "utf8");
+		for (const s of [steps[0], steps[2]])
+			assert.ok(t.includes(s), `${file} shows ${s}`);
+	}
+});
