@@ -1,54 +1,319 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* The egress datapath. Entry points only; helpers live in lib/. */
+/* The egress datapath: entry points only; the decision lives in lib/policy.h, events in
+ * lib/events.h, header parsing in lib/parse.h, every map in lib/maps.h. */
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <bpf/bpf_helpers.h>
+#include <linux/in.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 #include <egress/abi.h>
-#include "lib/maps.h"
 #include "lib/counters.h"
+#include "lib/dns_hook.h"
+#include "lib/events.h"
+#include "lib/flow.h"
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/policy.h"
+#include "lib/settings.h"
 
-/* Checked by the loader before it adopts pins made by another build. */
-const volatile __u32 egress_abi_version = EGRESS_ABI_VERSION;
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 
+#define SOCK_ALLOW 1 /* sock_addr hooks: 0 fails the syscall with EPERM */
 #define SKB_PASS 1
 #define SKB_DROP 0
 
-static __always_inline struct egress_config *config(void)
-{
-	__u32 zero = 0;
+/* ---- connect / sendmsg: once per connection or unconnected datagram ------------------------- */
 
-	return bpf_map_lookup_elem(&egress_config, &zero);
+static __always_inline void sock_flow(struct bpf_sock_addr *ctx, struct flow *f, __u8 hook)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	f->hook = hook;
+	f->proto = ctx->protocol; /* TCP, UDP, or ICMP for ping sockets (no ports) */
+	if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP)
+		f->dport = (__be16)ctx->user_port;
+	/* src_port is host order in bpf_sock; 0 until the socket is bound */
+	if (sk)
+		f->sport = bpf_htons((__u16)sk->src_port);
 }
 
+/* The socket's bound source, if any (0 before connect() picks one), unless sendmsg named one. */
+static __always_inline void sock_saddr(struct bpf_sock_addr *ctx, struct flow *f)
+{
+	struct bpf_sock *sk = ctx->sk;
+	__u32 a[4];
+
+	if (!sk || *(__u32 *)f->saddr)
+		return;
+	if (f->hook == EGRESS_HOOK_CONNECT4 || f->hook == EGRESS_HOOK_SENDMSG4) {
+		a[0] = sk->src_ip4;
+		__builtin_memcpy(f->saddr, a, 4);
+	} else if (f->family == AF_INET) {
+		a[0] = sk->src_ip6[3]; /* IPv4-mapped */
+		__builtin_memcpy(f->saddr, a, 4);
+	} else {
+		a[0] = sk->src_ip6[0];
+		a[1] = sk->src_ip6[1];
+		a[2] = sk->src_ip6[2];
+		a[3] = sk->src_ip6[3];
+		__builtin_memcpy(f->saddr, a, 16);
+	}
+}
+
+/* Allows are counted and done; only a deny pays for identifying the socket and reporting it. */
+static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, struct flow *f, __u32 reason)
+{
+	if (reason_allows(reason)) {
+		count(f->hook, reason);
+		return SOCK_ALLOW;
+	}
+	f->cgroup_id = bpf_get_current_cgroup_id();
+	f->cookie = bpf_get_socket_cookie(ctx);
+	sock_saddr(ctx, f);
+	return deny(f, reason, 1) ? SOCK_ALLOW : 0;
+}
+
+static __always_inline void sock_daddr6(struct bpf_sock_addr *ctx, struct flow *f)
+{
+	__u32 a[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+
+	if (is_v4_mapped(a)) {
+		f->family = AF_INET;
+		__builtin_memcpy(f->daddr, &a[3], 4);
+	} else {
+		f->family = AF_INET6;
+		__builtin_memcpy(f->daddr, a, 16);
+	}
+}
+
+/* connect(): TCP and connected UDP. A UDP connect() to an address the policy does not know is
+ * what getaddrinfo (RFC 6724 sorting) and ping do to pick a source: tagged so it can be told
+ * apart from real traffic. */
+static __always_inline int judge_connect(struct bpf_sock_addr *ctx, struct flow *f)
+{
+	__u32 reason = judge(f);
+
+	if (!reason_allows(reason) && f->proto == IPPROTO_UDP) {
+		if (is_udp_peer(f))
+			reason = EGRESS_REASON_REPLY;
+		else if (reason == EGRESS_REASON_NO_RULE || reason == EGRESS_REASON_EXPIRED)
+			reason = EGRESS_REASON_UDP_PROBE;
+	}
+	return sock_verdict(ctx, f, reason);
+}
+
+/* sendmsg() with an address: unconnected UDP; a server answering its clients is a reply. */
+static __always_inline int judge_sendmsg(struct bpf_sock_addr *ctx, struct flow *f)
+{
+	__u32 reason = judge(f);
+
+	if (!reason_allows(reason) && is_udp_peer(f))
+		reason = EGRESS_REASON_REPLY;
+	return sock_verdict(ctx, f, reason);
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	struct flow f = {};
+
+	sock_flow(ctx, &f, EGRESS_HOOK_CONNECT4);
+	f.family = AF_INET;
+	__u32 daddr = ctx->user_ip4;
+	__builtin_memcpy(f.daddr, &daddr, 4);
+	return judge_connect(ctx, &f);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	struct flow f = {};
+
+	sock_flow(ctx, &f, EGRESS_HOOK_CONNECT6);
+	sock_daddr6(ctx, &f);
+	return judge_connect(ctx, &f);
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	struct flow f = {};
+
+	sock_flow(ctx, &f, EGRESS_HOOK_SENDMSG4);
+	f.family = AF_INET;
+	__u32 daddr = ctx->user_ip4;
+	__u32 saddr = ctx->msg_src_ip4;
+	__builtin_memcpy(f.daddr, &daddr, 4);
+	__builtin_memcpy(f.saddr, &saddr, 4);
+	return judge_sendmsg(ctx, &f);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	struct flow f = {};
+
+	sock_flow(ctx, &f, EGRESS_HOOK_SENDMSG6);
+	sock_daddr6(ctx, &f);
+	return judge_sendmsg(ctx, &f);
+}
+
+/* ---- packet hooks -----------------------------------------------------------------------------
+ */
+
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+
+/* What the kernel answers on behalf of a connection from its control sockets (raw sockets, so
+ * judged here): RSTs, and time-wait ACKs without data. Neither can open a conversation. Echo
+ * replies answer a ping that came in. Replies are never dropped (DESIGN.md 4). */
+static __always_inline int is_reply_packet(const struct flow *f, const struct pkt_info *pi)
+{
+	if (!pi->has_l4)
+		return 0;
+	if (f->proto == IPPROTO_TCP)
+		return (pi->tcp_flags & TCP_FLAG_RST) ||
+		       ((pi->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_ACK &&
+			pi->l4_payload == 0);
+	if (f->proto == IPPROTO_ICMP)
+		return pi->icmp_type == 0; /* echo reply, RFC 792 */
+	if (f->proto == IPPROTO_ICMPV6)
+		return pi->icmp_type == 129; /* echo reply, RFC 4443 */
+	return 0;
+}
+
+/* Judges a packet by destination: raw sockets, ICMP (ping sockets too), anything the socket hooks
+ * never saw. ICMP errors answering the destination and IPv6 neighbour discovery always pass. */
+static __always_inline __u32 judge_packet(struct __sk_buff *skb, __u32 l3, struct flow *f)
+{
+	struct pkt_info pi = {};
+	__u32 reason;
+
+	if (parse_ip(skb, l3, f, &pi) < 0)
+		return EGRESS_REASON_NOT_IP;
+	if (pi.error_reply)
+		return EGRESS_REASON_ICMP_ERROR;
+	if (pi.neighbor)
+		return EGRESS_REASON_NEIGHBOR;
+	if (is_reply_packet(f, &pi))
+		return EGRESS_REASON_REPLY;
+	if (!pi.has_l4)
+		f->dport = 0;
+	reason = judge(f);
+	return reason == EGRESS_REASON_NO_RULE ? EGRESS_REASON_RAW : reason;
+}
+
+#define NOT_JUDGED_YET 0xff
+#define JUDGED_UDP_SOCKET 0xfe /* counted as EGRESS_REASON_JUDGED_SOCKET */
+
+/* Packets of local sockets the socket hooks own. TCP/UDP of a full socket of type STREAM/DGRAM
+ * was judged by connect/sendmsg (every packet of such a socket has that protocol, so the packet
+ * is not even parsed). Sockets that are not full sockets are request sockets (SYN-ACKs) and
+ * time-wait sockets: replies of accepted connections, never dropped. Raw and ping sockets, and
+ * packets without a socket, are left to the destination check. */
+static __always_inline __u32 judged_by_socket(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct bpf_sock *full;
+
+	if (!sk)
+		return NOT_JUDGED_YET;
+	full = bpf_sk_fullsock(sk);
+	if (!full)
+		return EGRESS_REASON_REPLY;
+	if (full->type == SOCK_STREAM && full->protocol == IPPROTO_TCP)
+		return EGRESS_REASON_JUDGED_SOCKET;
+	if (full->type == SOCK_DGRAM && full->protocol == IPPROTO_UDP)
+		return JUDGED_UDP_SOCKET;
+	return NOT_JUDGED_YET;
+}
+
+/* The one path that must stay nearly free is the first branch: most packets end there. */
 SEC("cgroup_skb/egress")
 int skb_egress(struct __sk_buff *skb)
 {
-	struct iphdr ip;
-	struct egress_config *cfg;
+	__u32 reason = judged_by_socket(skb);
+	struct flow f = {};
 
-	/* bpf_skb_load_bytes rather than direct access: BPF_PROG_TEST_RUN gave cgroup_skb programs
-	 * no packet pointers before kernel commit ed3e469d021c, so tests on 5.15-6.8 need this. */
-	if (skb->protocol != bpf_htons(ETH_P_IP)) {
-		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_NOT_IP);
+	/* TCP sockets (most packets) carry no UDP DNS query: they leave before anything is parsed. */
+	if (reason == EGRESS_REASON_JUDGED_SOCKET || reason == EGRESS_REASON_REPLY) {
+		count(EGRESS_HOOK_SKB_EGRESS, reason);
 		return SKB_PASS;
 	}
-	if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) < 0) {
-		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_NOT_IP);
+	dns_note_query(skb); /* UDP queries to port 53, for the DNS learner's anti-forgery check */
+	if (reason == JUDGED_UDP_SOCKET) {
+		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_JUDGED_SOCKET);
 		return SKB_PASS;
 	}
-	/* 127.0.0.0/8 */
-	if ((bpf_ntohl(ip.daddr) >> 24) == 127) {
-		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_LOOPBACK);
+	f.hook = EGRESS_HOOK_SKB_EGRESS;
+	reason = judge_packet(skb, 0, &f);
+	if (reason_allows(reason)) {
+		count(EGRESS_HOOK_SKB_EGRESS, reason);
 		return SKB_PASS;
 	}
-	count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_NO_RULE);
-	cfg = config();
-	if (cfg && cfg->mode == EGRESS_MODE_AUDIT)
+	f.cgroup_id = bpf_skb_cgroup_id(skb);
+	f.cookie = bpf_get_socket_cookie(skb);
+	return deny(&f, reason, 0) ? SKB_PASS : SKB_DROP;
+}
+
+/* Remembers UDP peers (so a server may answer them) and hands DNS responses to the learner.
+ * Never drops. */
+SEC("cgroup_skb/ingress")
+int skb_ingress(struct __sk_buff *skb)
+{
+	struct egress_peer_key k = {};
+	struct pkt_info pi = {};
+	struct flow f = {};
+	__u64 now, *seen;
+
+	if (parse_ip(skb, 0, &f, &pi) < 0 || !pi.has_l4)
 		return SKB_PASS;
-	return SKB_DROP;
+	if (f.proto != IPPROTO_UDP) {
+		dns_tcp_seen(&f, pi.l4_payload); /* DNS over TCP is counted, not parsed */
+		return SKB_PASS;
+	}
+	__builtin_memcpy(k.addr, f.saddr, 16);
+	k.peer_port = f.sport;
+	k.local_port = f.dport;
+	k.family = f.family;
+	now = bpf_ktime_get_boot_ns();
+	seen = bpf_map_lookup_elem(&egress_udp_peers, &k);
+	/* refresh at most once a second: a busy flow must not write the map per packet */
+	if (!seen || now - *seen > 1000000000ULL)
+		bpf_map_update_elem(&egress_udp_peers, &k, &now, BPF_ANY);
+	if (f.sport == bpf_htons(53))
+		dns_learn(skb, pi.l4_off, &f);
+	return SKB_PASS;
+}
+
+/* Backstop on an interface for packets without a local socket (forwarded, some tunnels). It sees
+ * SNATed node addresses and cannot tell pods apart, so it only reports unless tc_enforce is set. */
+SEC("tc")
+int tc_backstop(struct __sk_buff *skb)
+{
+	__u32 reason = judged_by_socket(skb);
+	struct flow f = {};
+
+	if (reason != NOT_JUDGED_YET) {
+		count(EGRESS_HOOK_TC, reason == JUDGED_UDP_SOCKET ? EGRESS_REASON_JUDGED_SOCKET : reason);
+		return TC_ACT_OK;
+	}
+	f.hook = EGRESS_HOOK_TC;
+	reason = judge_packet(skb, sizeof(struct ethhdr), &f);
+	if (reason_allows(reason)) {
+		count(EGRESS_HOOK_TC, reason);
+		return TC_ACT_OK;
+	}
+	f.cookie = bpf_get_socket_cookie(skb);
+	if (!tc_enforce) {
+		count(EGRESS_HOOK_TC, reason);
+		emit_deny(&f, EGRESS_VERDICT_AUDIT, reason, 0);
+		return TC_ACT_OK;
+	}
+	return deny(&f, reason, 0) ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -14,4 +14,10 @@ static __always_inline void count(__u32 hook, __u32 reason)
 		*c += 1;
 }
 
+/* The allow reasons are the leading block of enum egress_reason (see abi_names.cpp). */
+static __always_inline int reason_allows(__u32 reason)
+{
+	return reason <= EGRESS_REASON_NOT_IP;
+}
+
 #endif

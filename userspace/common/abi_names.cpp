@@ -56,9 +56,15 @@ std::optional<unsigned> find(const std::array<std::string_view, N>& table, std::
 
 } // namespace
 
-std::string_view reason_name(unsigned reason) { return lookup(kReasons, reason); }
-std::string_view hook_name(unsigned hook) { return lookup(kHooks, hook); }
-std::string_view verdict_name(unsigned verdict) { return lookup(kVerdicts, verdict); }
+std::string_view reason_name(unsigned reason) {
+	return lookup(kReasons, reason);
+}
+std::string_view hook_name(unsigned hook) {
+	return lookup(kHooks, hook);
+}
+std::string_view verdict_name(unsigned verdict) {
+	return lookup(kVerdicts, verdict);
+}
 
 std::string_view mode_name(unsigned mode) {
 	switch (mode) {
@@ -71,9 +77,15 @@ std::string_view mode_name(unsigned mode) {
 	}
 }
 
-std::optional<unsigned> parse_reason(std::string_view name) { return find(kReasons, name); }
-std::optional<unsigned> parse_hook(std::string_view name) { return find(kHooks, name); }
+std::optional<unsigned> parse_reason(std::string_view name) {
+	return find(kReasons, name);
+}
+std::optional<unsigned> parse_hook(std::string_view name) {
+	return find(kHooks, name);
+}
 
-bool reason_allows(unsigned reason) { return reason <= EGRESS_REASON_NOT_IP; }
+bool reason_allows(unsigned reason) {
+	return reason <= EGRESS_REASON_NOT_IP;
+}
 
 } // namespace egress

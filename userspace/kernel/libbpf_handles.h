@@ -8,9 +8,15 @@
 
 namespace egress::kernel {
 
-inline void destroy_link(bpf_link* l) { bpf_link__destroy(l); }
-inline void free_ring_buffer(ring_buffer* rb) { ring_buffer__free(rb); }
-inline void close_object(bpf_object* o) { bpf_object__close(o); }
+inline void destroy_link(bpf_link* l) {
+	bpf_link__destroy(l);
+}
+inline void free_ring_buffer(ring_buffer* rb) {
+	ring_buffer__free(rb);
+}
+inline void close_object(bpf_object* o) {
+	bpf_object__close(o);
+}
 
 using UniqueLink = UniqueHandle<bpf_link, destroy_link>;
 using UniqueRingBuffer = UniqueHandle<ring_buffer, free_ring_buffer>;

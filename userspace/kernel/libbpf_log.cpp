@@ -38,7 +38,9 @@ int print(enum libbpf_print_level level, const char* fmt, va_list args) {
 
 } // namespace
 
-void install_libbpf_logger() { libbpf_set_print(print); }
+void install_libbpf_logger() {
+	libbpf_set_print(print);
+}
 
 std::string take_libbpf_log() {
 	std::lock_guard lock(g_mutex);

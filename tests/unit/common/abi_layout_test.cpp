@@ -10,9 +10,11 @@
 namespace {
 
 template <typename T>
-constexpr bool kPlain = std::is_standard_layout_v<T> && std::is_trivially_copyable_v<T>;
+constexpr bool kPlain = std::is_standard_layout_v<T>&& std::is_trivially_copyable_v<T>;
 
-TEST(AbiLayout, VersionIsSet) { EXPECT_GE(EGRESS_ABI_VERSION, 1); }
+TEST(AbiLayout, VersionIsSet) {
+	EXPECT_GE(EGRESS_ABI_VERSION, 1);
+}
 
 TEST(AbiLayout, PortRange) {
 	static_assert(kPlain<egress_port_range>);
@@ -44,9 +46,9 @@ TEST(AbiLayout, Learned) {
 	EXPECT_EQ(sizeof(egress_learned6_key), 16u);
 	EXPECT_EQ(sizeof(egress_learned_value), 96u);
 	EXPECT_EQ(offsetof(egress_learned_value, expires_ns), 0u);
-	EXPECT_EQ(offsetof(egress_learned_value, name_hash), 8u);
-	EXPECT_EQ(offsetof(egress_learned_value, ttl), 16u);
-	EXPECT_EQ(offsetof(egress_learned_value, ports), 24u);
+	EXPECT_EQ(offsetof(egress_learned_value, ports), 8u);
+	EXPECT_EQ(offsetof(egress_learned_value, name_hash), 80u);
+	EXPECT_EQ(offsetof(egress_learned_value, ttl), 88u);
 	EXPECT_EQ(alignof(egress_learned_value), 8u);
 }
 
@@ -58,6 +60,30 @@ TEST(AbiLayout, Config) {
 	EXPECT_EQ(offsetof(egress_config, heartbeat_ns), 8u);
 	EXPECT_EQ(offsetof(egress_config, heartbeat_stale_ns), 16u);
 	EXPECT_EQ(offsetof(egress_config, policy_generation), 24u);
+}
+
+TEST(AbiLayout, PeerAndFlowKeys) {
+	static_assert(kPlain<egress_peer_key> && kPlain<egress_flow_key>);
+	EXPECT_EQ(sizeof(egress_peer_key), 24u);
+	EXPECT_EQ(offsetof(egress_peer_key, peer_port), 16u);
+	EXPECT_EQ(offsetof(egress_peer_key, local_port), 18u);
+	EXPECT_EQ(offsetof(egress_peer_key, family), 20u);
+	EXPECT_EQ(sizeof(egress_flow_key), 32u);
+	EXPECT_EQ(offsetof(egress_flow_key, cgroup_id), 0u);
+	EXPECT_EQ(offsetof(egress_flow_key, daddr), 8u);
+	EXPECT_EQ(offsetof(egress_flow_key, dport), 24u);
+	EXPECT_EQ(offsetof(egress_flow_key, proto), 26u);
+	EXPECT_EQ(offsetof(egress_flow_key, family), 27u);
+	EXPECT_EQ(offsetof(egress_flow_key, hook), 28u);
+}
+
+TEST(AbiLayout, InstallInfo) {
+	static_assert(kPlain<egress_install_info>);
+	EXPECT_EQ(sizeof(egress_install_info), 24u);
+	EXPECT_EQ(offsetof(egress_install_info, abi_version), 0u);
+	EXPECT_EQ(offsetof(egress_install_info, tc_ifindex), 4u);
+	EXPECT_EQ(offsetof(egress_install_info, flags), 8u);
+	EXPECT_EQ(offsetof(egress_install_info, cgroup_id), 16u);
 }
 
 TEST(AbiLayout, DenyEvent) {

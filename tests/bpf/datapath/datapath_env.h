@@ -1,0 +1,87 @@
+// A loaded (not attached) datapath on a private bpffs, plus the helpers every BPF test needs:
+// policy entries built from literals, counters by [hook][reason], packets run through
+// BPF_PROG_TEST_RUN, and deny events read back from the ring buffer.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <egress/abi.h>
+
+#include "fixtures.h"
+#include "kernel/datapath.h"
+#include "packet_builder.h"
+#include "prog_test_run.h"
+
+namespace egress::testlib {
+
+struct PortRange {
+	uint8_t proto;
+	uint16_t lo;
+	uint16_t hi;
+};
+
+egress_ports make_ports(std::initializer_list<PortRange> ranges, uint32_t rule_id = 1);
+inline egress_ports any_port() {
+	return make_ports({{EGRESS_PROTO_ANY, 0, 65535}});
+}
+
+// Writes policy entries into a loaded datapath's maps (used by bpf tests, e2e tests and bench).
+class PolicyWriter {
+public:
+	explicit PolicyWriter(const kernel::Datapath& dp) : dp_(dp) {}
+	// "a.b.c.d/len" or "x::/len"; a bare address is a /32 or /128.
+	void floor(const std::string& cidr, const egress_ports& ports) const;
+	void cidr(const std::string& cidr, const egress_ports& ports) const;
+	void learn(const std::string& addr, uint64_t expires_ns, const egress_ports& ports) const;
+	void set_mode(uint8_t mode, uint8_t fail_mode = EGRESS_FAIL_CLOSED, uint64_t heartbeat_ns = 0,
+	              uint64_t stale_ns = 0, uint64_t generation = 7) const;
+
+private:
+	const kernel::Datapath& dp_;
+};
+
+class DatapathEnv {
+public:
+	explicit DatapathEnv(kernel::DatapathOptions opts = {});
+
+	kernel::Datapath& dp() { return *dp_; }
+	const PinDir& pins() const { return pins_; }
+	const ChildCgroup& cgroup() const { return cgroup_; }
+	const kernel::DatapathOptions& options() const { return opts_; }
+	PolicyWriter policy() const { return PolicyWriter(*dp_); }
+
+	void set_mode(uint8_t mode, uint8_t fail_mode = EGRESS_FAIL_CLOSED, uint64_t heartbeat_ns = 0,
+	              uint64_t stale_ns = 0, uint64_t generation = 7) {
+		policy().set_mode(mode, fail_mode, heartbeat_ns, stale_ns, generation);
+	}
+	void floor(const std::string& c, const egress_ports& p) { policy().floor(c, p); }
+	void cidr(const std::string& c, const egress_ports& p) { policy().cidr(c, p); }
+	void learn(const std::string& a, uint64_t expires_ns, const egress_ports& p) {
+		policy().learn(a, expires_ns, p);
+	}
+
+	uint64_t counter(uint32_t hook, uint32_t reason);
+	TestRunResult egress(const Bytes& pkt);
+	TestRunResult ingress(const Bytes& pkt);
+	TestRunResult tc(const Bytes& pkt);
+
+	// Every deny event waiting in the ring buffer.
+	std::vector<egress_deny_event> drain_events();
+
+private:
+	kernel::DatapathOptions opts_;
+	PinDir pins_;
+	ChildCgroup cgroup_;
+	std::optional<kernel::Datapath> dp_;
+};
+
+uint64_t boot_ns_now();
+
+} // namespace egress::testlib

@@ -1,0 +1,376 @@
+#include "kernel/datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <utility>
+
+#include "common/logger.h"
+#include "egress.skel.h"
+#include "kernel/libbpf_handles.h"
+#include "kernel/libbpf_log.h"
+#include "kernel/tc_backstop.h"
+
+namespace egress::kernel {
+namespace {
+
+constexpr size_t kVerifierLogBytes = 4u << 20;
+constexpr size_t kVerifierLogTail = 16u << 10; // the end of a verifier log says what failed
+
+bpf_map* skel_map(egress_bpf* s, MapId id) {
+	switch (id) {
+	case MapId::config:
+		return s->maps.egress_config;
+	case MapId::install:
+		return s->maps.egress_install;
+	case MapId::counters:
+		return s->maps.egress_counters;
+	case MapId::floor4:
+		return s->maps.egress_floor4;
+	case MapId::floor6:
+		return s->maps.egress_floor6;
+	case MapId::learned4:
+		return s->maps.egress_learned4;
+	case MapId::learned6:
+		return s->maps.egress_learned6;
+	case MapId::cidr4:
+		return s->maps.egress_cidr4;
+	case MapId::cidr6:
+		return s->maps.egress_cidr6;
+	case MapId::udp_peers:
+		return s->maps.egress_udp_peers;
+	case MapId::event_flows:
+		return s->maps.egress_event_flows;
+	case MapId::events:
+		return s->maps.egress_events;
+	}
+	return nullptr;
+}
+
+std::optional<MapId> map_id_of(egress_bpf* s, const bpf_map* m) {
+	for (MapId id : kAllMaps)
+		if (skel_map(s, id) == m)
+			return id;
+	return std::nullopt;
+}
+
+std::vector<bpf_program*> cgroup_programs(egress_bpf* s) {
+	return {s->progs.connect4, s->progs.connect6,   s->progs.sendmsg4,
+	        s->progs.sendmsg6, s->progs.skb_egress, s->progs.skb_ingress};
+}
+
+// Sizes come from the options as given: a bad one (0) is the kernel's to refuse, in its words.
+std::optional<uint32_t> max_entries_for(MapId id, const MapSizes& z) {
+	switch (id) {
+	case MapId::floor4:
+	case MapId::floor6:
+		return z.floor_entries;
+	case MapId::cidr4:
+	case MapId::cidr6:
+		return z.cidr_entries;
+	case MapId::learned4:
+	case MapId::learned6:
+		return z.learned_entries;
+	case MapId::udp_peers:
+		return z.peer_entries;
+	case MapId::event_flows:
+		return z.event_flow_entries;
+	case MapId::events:
+		return z.ringbuf_bytes;
+	default:
+		return std::nullopt; // fixed size
+	}
+}
+
+bool file_exists(const std::string& path) {
+	struct stat st {};
+	return stat(path.c_str(), &st) == 0;
+}
+
+// The kernel lets sock_addr programs see the calling task only from some version on: probe, and
+// leave pid/comm out of events where it cannot.
+bool kernel_has_task_info() {
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_pid_tgid,
+	                               nullptr) > 0 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_comm, nullptr) >
+	           0;
+}
+
+// bpf_ktime_get_coarse_ns (5.11) for every program type that checks expiry.
+bool kernel_has_coarse_clock() {
+	for (auto type : {BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SCHED_CLS})
+		if (libbpf_probe_bpf_helper(type, BPF_FUNC_ktime_get_coarse_ns, nullptr) <= 0)
+			return false;
+	return true;
+}
+
+Result<egress_install_info> read_install_info(int fd) {
+	uint32_t zero = 0;
+	egress_install_info info{};
+	if (bpf_map_lookup_elem(fd, &zero, &info) != 0)
+		return Error::from_errno(errno, "reading the install info");
+	return info;
+}
+
+} // namespace
+
+struct Datapath::Impl {
+	DatapathOptions opts;
+	PinLayout pins{""};
+	UniqueSkeleton<egress_bpf> skel;
+	std::string log;
+	uint64_t cgroup_id = 0;
+	bool adopted = false;
+	egress_install_info install{};
+};
+
+Result<uint64_t> cgroup_id_of(const std::string& cgroup_path) {
+	struct stat st {};
+	if (stat(cgroup_path.c_str(), &st) != 0)
+		return Error::from_errno(errno, "stat " + cgroup_path);
+	if (!S_ISDIR(st.st_mode))
+		return Error(cgroup_path + " is not a cgroup directory", ENOTDIR);
+	return static_cast<uint64_t>(st.st_ino);
+}
+
+Result<Datapath> Datapath::load(const DatapathOptions& opts) {
+	install_libbpf_logger();
+	auto impl = std::make_unique<Impl>();
+	impl->opts = opts;
+	impl->pins = PinLayout(opts.pin_dir);
+	auto cg = cgroup_id_of(opts.cgroup_path);
+	if (!cg.ok())
+		return std::move(cg).error().wrap("resolving the cgroup to attach to");
+	impl->cgroup_id = *cg;
+	EGRESS_TRY_CTX(prepare_pin_dir(impl->pins, opts.mount_bpffs), "preparing the pin directory");
+
+	// An existing installation is adopted only if it speaks our ABI and guards the same cgroup.
+	UniqueFd pinned_install;
+	if (impl->pins.installed()) {
+		auto fd = open_pinned_map(impl->pins, MapId::install);
+		if (!fd.ok())
+			return std::move(fd).error();
+		auto info = read_install_info(fd->get());
+		if (!info.ok())
+			return std::move(info).error();
+		if (info->abi_version != EGRESS_ABI_VERSION)
+			return Error("the datapath pinned at " + opts.pin_dir + " speaks ABI v" +
+			                 std::to_string(info->abi_version) + ", this build v" +
+			                 std::to_string(EGRESS_ABI_VERSION) + ": uninstall it first",
+			             EPROTO);
+		if (info->cgroup_id != impl->cgroup_id)
+			return Error("the datapath pinned at " + opts.pin_dir +
+			                 " guards another cgroup (id " + std::to_string(info->cgroup_id) +
+			                 ", not " + opts.cgroup_path + ")",
+			             EEXIST);
+		impl->install = *info;
+		impl->adopted = true;
+		pinned_install = std::move(*fd);
+	}
+
+	impl->log.assign(kVerifierLogBytes, '\0');
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_buf = impl->log.data(),
+	            .kernel_log_size = impl->log.size(), .kernel_log_level = 0);
+	impl->skel.reset(egress_bpf::open(&open_opts));
+	if (!impl->skel)
+		return Error::from_errno(errno, "opening the BPF object").wrap(take_libbpf_log());
+	egress_bpf* s = impl->skel.get();
+
+	s->rodata->event_window_ns = opts.event_window_ns;
+	s->rodata->udp_peer_ttl_ns = opts.udp_peer_ttl_ns;
+	s->rodata->tc_enforce = opts.tc_enforce ? 1 : 0;
+	s->rodata->task_info = kernel_has_task_info() ? 1 : 0;
+	s->rodata->coarse_clock = kernel_has_coarse_clock() ? 1 : 0;
+	if (!s->rodata->task_info)
+		log::info("kernel")
+		    << "this kernel hides the task from sock_addr programs: deny events carry no pid/comm";
+
+	// Every map of the object is pinned and adopted, including those other modules define (DNS
+	// learning); .rodata and friends are per load.
+	bpf_map* m;
+	bpf_object__for_each_map(m, s->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		std::optional<MapId> id = map_id_of(s, m);
+		std::optional<uint32_t> wanted = id ? max_entries_for(*id, opts.sizes) : std::nullopt;
+		std::string pin = impl->pins.map(bpf_map__name(m));
+		if (impl->adopted && file_exists(pin)) {
+			int fd = bpf_obj_get(pin.c_str());
+			if (fd < 0)
+				return Error::from_errno(errno, "opening pinned map " + pin);
+			UniqueFd owned(fd);
+			if (int err = bpf_map__reuse_fd(m, fd); err)
+				return Error::from_errno(err, "reusing pinned map " + pin);
+			if (wanted && *wanted != bpf_map__max_entries(m))
+				log::warn("kernel") << "pinned map " << bpf_map__name(m) << " keeps its size "
+				                    << bpf_map__max_entries(m) << " (asked " << *wanted
+				                    << "): resizing needs an uninstall";
+			continue;
+		}
+		if (wanted)
+			if (int err = bpf_map__set_max_entries(m, *wanted); err)
+				return Error::from_errno(err, "sizing map " + std::string(bpf_map__name(m)));
+	}
+
+	if (int err = egress_bpf::load(s); err) {
+		std::string verifier(impl->log.c_str());
+		if (verifier.size() > kVerifierLogTail)
+			verifier = "..." + verifier.substr(verifier.size() - kVerifierLogTail);
+		return Error::from_errno(err, "loading the BPF programs")
+		    .wrap("verifier log:\n" + verifier + "\nlibbpf:\n" + take_libbpf_log());
+	}
+	impl->log.clear();
+	impl->log.shrink_to_fit();
+
+	bpf_object__for_each_map(m, s->obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		std::string pin = impl->pins.map(bpf_map__name(m));
+		if (file_exists(pin))
+			continue; // adopted
+		if (int err = bpf_map__pin(m, pin.c_str()); err)
+			return Error::from_errno(err, "pinning map at " + pin);
+	}
+	if (!impl->adopted) {
+		impl->install = {};
+		impl->install.abi_version = EGRESS_ABI_VERSION;
+		impl->install.cgroup_id = impl->cgroup_id;
+		uint32_t zero = 0;
+		if (bpf_map__update_elem(s->maps.egress_install, &zero, sizeof(zero), &impl->install,
+		                         sizeof(impl->install), 0) != 0)
+			return Error::from_errno(errno, "writing the install info");
+		// A fresh config: enforce, fail closed (the daemon writes its own before attaching).
+		egress_config cfg{};
+		cfg.abi_version = EGRESS_ABI_VERSION;
+		if (bpf_map__update_elem(s->maps.egress_config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0) !=
+		    0)
+			return Error::from_errno(errno, "writing the initial config");
+	}
+	return Datapath(std::move(impl));
+}
+
+Datapath::Datapath(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+}
+Datapath::Datapath(Datapath&&) noexcept = default;
+Datapath& Datapath::operator=(Datapath&&) noexcept = default;
+Datapath::~Datapath() = default;
+
+Status Datapath::attach() {
+	egress_bpf* s = impl_->skel.get();
+	int cg_fd = open(impl_->opts.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		return Error::from_errno(errno, "opening cgroup " + impl_->opts.cgroup_path);
+	UniqueFd cg(cg_fd);
+	for (bpf_program* p : cgroup_programs(s)) {
+		std::string pin = impl_->pins.link(bpf_program__name(p));
+		int prog_fd = bpf_program__fd(p);
+		if (file_exists(pin)) {
+			int fd = bpf_obj_get(pin.c_str());
+			if (fd < 0)
+				return Error::from_errno(errno, "opening pinned link " + pin);
+			UniqueFd link(fd);
+			// Atomic: the hook runs either the old or the new program, never none.
+			if (bpf_link_update(link.get(), prog_fd, nullptr) != 0)
+				return Error::from_errno(errno, "replacing the program of link " + pin);
+			continue;
+		}
+		UniqueLink link(bpf_program__attach_cgroup(p, cg.get()));
+		if (!link)
+			return Error::from_errno(errno, std::string("attaching ") + bpf_program__name(p) +
+			                                    " to " + impl_->opts.cgroup_path);
+		if (int err = bpf_link__pin(link.get(), pin.c_str()); err)
+			return Error::from_errno(err, "pinning link at " + pin);
+		bpf_link__disconnect(link.get()); // the pin keeps it attached
+	}
+	if (!impl_->opts.tc_interface.empty()) {
+		auto tc = attach_tc_backstop(bpf_program__fd(s->progs.tc_backstop), impl_->opts.tc_interface);
+		if (!tc.ok())
+			return std::move(tc).error();
+		auto& info = impl_->install;
+		bool same_if = info.tc_ifindex == tc->ifindex;
+		info.tc_ifindex = tc->ifindex;
+		// On adoption the qdisc already exists (ours from the first install, or someone else's).
+		if (!same_if)
+			info.flags = tc->qdisc_ours ? EGRESS_INSTALL_TC_QDISC_OURS : 0;
+		uint32_t zero = 0;
+		if (bpf_map__update_elem(s->maps.egress_install, &zero, sizeof(zero), &info, sizeof(info),
+		                         0) != 0)
+			return Error::from_errno(errno, "recording the TC attachment");
+	}
+	log::info("kernel") << (impl_->adopted ? "re-pointed" : "attached") << " the datapath at "
+	                    << impl_->opts.cgroup_path << " (pins " << impl_->pins.dir() << ")";
+	return ok_status();
+}
+
+bool Datapath::adopted() const {
+	return impl_->adopted;
+}
+const PinLayout& Datapath::pins() const {
+	return impl_->pins;
+}
+uint64_t Datapath::cgroup_id() const {
+	return impl_->cgroup_id;
+}
+egress_bpf* Datapath::skeleton() const {
+	return impl_->skel.get();
+}
+int Datapath::map_fd(MapId id) const {
+	return bpf_map__fd(skel_map(impl_->skel.get(), id));
+}
+
+Status Datapath::write_config(egress_config cfg) {
+	cfg.abi_version = EGRESS_ABI_VERSION;
+	uint32_t zero = 0;
+	if (bpf_map_update_elem(map_fd(MapId::config), &zero, &cfg, 0) != 0)
+		return Error::from_errno(errno, "writing the datapath config");
+	return ok_status();
+}
+
+Result<egress_config> Datapath::read_config() const {
+	uint32_t zero = 0;
+	egress_config cfg{};
+	if (bpf_map_lookup_elem(map_fd(MapId::config), &zero, &cfg) != 0)
+		return Error::from_errno(errno, "reading the datapath config");
+	return cfg;
+}
+
+Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries) {
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return Error::from_errno(ncpu, "counting CPUs");
+	std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
+	std::vector<uint64_t> sums(entries);
+	for (uint32_t i = 0; i < entries; ++i) {
+		if (bpf_map_lookup_elem(map_fd, &i, per_cpu.data()) != 0)
+			return Error::from_errno(errno, "reading counter " + std::to_string(i));
+		for (uint64_t v : per_cpu)
+			sums[i] += v;
+	}
+	return sums;
+}
+
+Result<std::vector<uint64_t>> Datapath::counters() const {
+	return read_percpu_counters(map_fd(MapId::counters), EGRESS_COUNTERS);
+}
+
+Result<std::vector<ProgramInfo>> Datapath::programs() const {
+	std::vector<ProgramInfo> out;
+	bpf_program* p;
+	bpf_object__for_each_program(p, impl_->skel->obj) {
+		bpf_prog_info info{};
+		uint32_t len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) != 0)
+			return Error::from_errno(errno,
+			                         std::string("reading info of ") + bpf_program__name(p));
+		out.push_back({bpf_program__name(p), info.id, info.verified_insns, info.xlated_prog_len,
+		               info.jited_prog_len});
+	}
+	return out;
+}
+
+} // namespace egress::kernel

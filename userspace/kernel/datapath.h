@@ -1,0 +1,91 @@
+// The datapath's lifecycle: open -> size + settings -> load (or adopt pinned maps) -> write the
+// policy -> attach through pinned links (or swap the programs of pinned links) -> uninstall.
+//
+//   auto dp = Datapath::load(opts);            // maps exist and are pinned; nothing attached yet
+//   dp->write_config(cfg); /* map writer: floor, CIDRs, learned */
+//   dp->attach();                               // enforcement starts (or continues, on adoption)
+//
+// Programs stay attached when the process exits: the links are pinned. A later load() with the
+// same pin dir adopts that installation (after checking its ABI version and cgroup): maps, and
+// so the policy and learned addresses, carry over, and attach() replaces the programs inside the
+// existing links atomically (bpf_link_update), so enforcement never has a gap.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <egress/abi.h>
+
+#include "common/result.h"
+#include "kernel/maps.h"
+#include "kernel/pins.h"
+
+struct egress_bpf; // the skeleton (egress.skel.h), for callers that want skel->maps / skel->progs
+
+namespace egress::kernel {
+
+struct DatapathOptions {
+	std::string cgroup_path; // cgroup v2 directory the programs attach to
+	std::string pin_dir = std::string(kDefaultPinDir);
+	bool mount_bpffs = false; // mount a bpffs on pin_dir's parent if missing
+	MapSizes sizes;
+	uint64_t event_window_ns = EGRESS_EVENT_WINDOW_NS;
+	uint64_t udp_peer_ttl_ns = EGRESS_UDP_PEER_TTL_NS;
+	std::string tc_interface; // "": no TC backstop
+	bool tc_enforce = false;  // TC backstop drops instead of only reporting
+};
+
+struct ProgramInfo {
+	std::string name;
+	uint32_t id = 0;
+	uint32_t verified_insns = 0; // 0 on kernels before 5.16
+	uint32_t xlated_bytes = 0;
+	uint32_t jited_bytes = 0;
+};
+
+class Datapath {
+public:
+	// Loads the object; on failure the error carries the tail of the verifier log.
+	static Result<Datapath> load(const DatapathOptions& opts);
+
+	Datapath(Datapath&&) noexcept;
+	Datapath& operator=(Datapath&&) noexcept;
+	~Datapath(); // closes fds only: pinned links and maps stay
+
+	// Attaches (fresh) or re-points (adopted) the cgroup links, then the TC backstop if asked.
+	Status attach();
+
+	bool adopted() const;
+	const PinLayout& pins() const;
+	uint64_t cgroup_id() const;
+	egress_bpf* skeleton() const;
+	int map_fd(MapId id) const;
+
+	// The runtime config (abi_version is filled in).
+	Status write_config(egress_config cfg);
+	Result<egress_config> read_config() const;
+	// Per-CPU counters summed, indexed by EGRESS_COUNTER_INDEX(hook, reason).
+	Result<std::vector<uint64_t>> counters() const;
+	// Every program of the object, with the verifier's instruction count.
+	Result<std::vector<ProgramInfo>> programs() const;
+
+private:
+	struct Impl;
+	explicit Datapath(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+// Detaches every pinned link, removes the TC backstop (and its clsact qdisc only if we created
+// it), and unpins everything under pin_dir. Needs no loaded Datapath (egressctl uninstall); an
+// empty or missing pin dir is success.
+Status uninstall(const std::string& pin_dir);
+
+// The cgroup id BPF reports for a cgroup v2 directory (its inode number).
+Result<uint64_t> cgroup_id_of(const std::string& cgroup_path);
+
+// Sums a per-CPU array of u64 counters.
+Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries);
+
+} // namespace egress::kernel

@@ -1,0 +1,57 @@
+// The maps of in-kernel DNS learning (bpf/lib/dns_maps.h) for the daemon and tests: the name
+// rules (entries from dns::rule_entries), the trusted resolvers, the settings (check key, TTL
+// clamp, grace) and the outstanding queries.
+//
+//   DnsMaps dns(dp);
+//   dns.write_settings({.check_key = key, .min_ttl_s = 60, .max_ttl_s = 3600, .grace_s = 30});
+//   dns.trust_resolver(ip_bytes("10.0.0.10"));
+//   dns.names().apply(entries);   // as pairs of egress_name_key, egress_name_value
+//
+// The check key must be the one the name entries were hashed with; the settings map is where an
+// adopting daemon finds it again (read_settings), once these maps are pinned with the others.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <egress/abi.h>
+#include <egress/name_hash.h>
+
+#include "common/result.h"
+#include "kernel/datapath.h"
+#include "kernel/map_writer.h"
+
+namespace egress::kernel {
+
+enum class DnsMapId {
+	names,      // egress_names
+	settings,   // egress_dns_cfg
+	resolvers4, // egress_dns_srv4
+	resolvers6, // egress_dns_srv6
+	queries,    // egress_dns_query
+};
+
+std::string_view dns_map_name(DnsMapId id);
+
+class DnsMaps {
+public:
+	explicit DnsMaps(const Datapath& dp) : dp_(dp) {}
+
+	int fd(DnsMapId id) const;
+
+	Status write_settings(const egress_dns_settings& settings) const;
+	Result<egress_dns_settings> read_settings() const;
+
+	// addr: 4 or 16 bytes, network order.
+	Status trust_resolver(const std::vector<uint8_t>& addr) const;
+	Status distrust_resolver(const std::vector<uint8_t>& addr) const;
+
+	Result<TypedMap<egress_name_key, egress_name_value>> names() const;
+	Result<TypedMap<egress_dns_query_key, egress_dns_query_value>> queries() const;
+
+private:
+	const Datapath& dp_;
+};
+
+} // namespace egress::kernel

@@ -1,0 +1,111 @@
+// Typed access to the datapath's maps and the writer that applies a desired state as a diff.
+//
+//   auto cidr4 = TypedMap<egress_lpm4_key, egress_ports>::open(dp.map_fd(MapId::cidr4));
+//   auto stats = apply_diff(*cidr4, desired);   // only changed keys are written or deleted
+//
+// open() checks sizeof(K)/sizeof(V) against the kernel's key/value size, so a stale struct
+// cannot scribble over a map. Writes use bpf_map_update_batch / bpf_map_delete_batch where the
+// kernel supports them for the map type (probed on first use, remembered), else one call per
+// element. Not for per-CPU maps (their values are per CPU).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace egress::kernel {
+
+// A map fd (borrowed: the caller keeps it open) with the kernel's view of its shape.
+struct RawMap {
+	int fd = -1;
+	uint32_t type = 0;
+	uint32_t key_size = 0;
+	uint32_t value_size = 0;
+	uint32_t max_entries = 0;
+	std::string name;
+
+	static Result<RawMap> open(int fd, uint32_t key_size, uint32_t value_size);
+};
+
+// Keys and values laid out back to back, as the batch calls want them.
+struct RawEntries {
+	std::vector<uint8_t> keys;
+	std::vector<uint8_t> values;
+	size_t count = 0;
+};
+
+struct DiffStats {
+	size_t added = 0;
+	size_t changed = 0;
+	size_t removed = 0;
+	size_t unchanged = 0;
+	bool batched = false; // the kernel took batch calls for this map type
+};
+
+Result<RawEntries> read_entries(const RawMap& map);
+Status update_entries(const RawMap& map, const RawEntries& entries);
+Status delete_keys(const RawMap& map, const std::vector<uint8_t>& keys, size_t count);
+Result<DiffStats> apply_diff_raw(const RawMap& map, const RawEntries& desired);
+
+template <typename K, typename V>
+class TypedMap {
+public:
+	static Result<TypedMap> open(int fd) {
+		auto raw = RawMap::open(fd, sizeof(K), sizeof(V));
+		if (!raw.ok())
+			return std::move(raw).error();
+		return TypedMap(std::move(*raw));
+	}
+
+	const RawMap& raw() const { return raw_; }
+
+	Status put(const K& key, const V& value) const {
+		RawEntries e;
+		append(e, key, value);
+		return update_entries(raw_, e);
+	}
+	Status erase(const K& key) const {
+		std::vector<uint8_t> k(sizeof(K));
+		std::memcpy(k.data(), &key, sizeof(K));
+		return delete_keys(raw_, k, 1);
+	}
+	Result<std::vector<std::pair<K, V>>> entries() const {
+		auto raw = read_entries(raw_);
+		if (!raw.ok())
+			return std::move(raw).error();
+		std::vector<std::pair<K, V>> out(raw->count);
+		for (size_t i = 0; i < raw->count; ++i) {
+			std::memcpy(&out[i].first, raw->keys.data() + i * sizeof(K), sizeof(K));
+			std::memcpy(&out[i].second, raw->values.data() + i * sizeof(V), sizeof(V));
+		}
+		return out;
+	}
+
+	// Makes the map hold exactly `desired` (a key listed twice is an error).
+	Result<DiffStats> apply(const std::vector<std::pair<K, V>>& desired) const {
+		RawEntries e;
+		e.keys.reserve(desired.size() * sizeof(K));
+		e.values.reserve(desired.size() * sizeof(V));
+		for (const auto& [k, v] : desired)
+			append(e, k, v);
+		return apply_diff_raw(raw_, e);
+	}
+
+private:
+	explicit TypedMap(RawMap raw) : raw_(std::move(raw)) {}
+	static void append(RawEntries& e, const K& k, const V& v) {
+		const auto* kb = reinterpret_cast<const uint8_t*>(&k);
+		const auto* vb = reinterpret_cast<const uint8_t*>(&v);
+		e.keys.insert(e.keys.end(), kb, kb + sizeof(K));
+		e.values.insert(e.values.end(), vb, vb + sizeof(V));
+		++e.count;
+	}
+	RawMap raw_;
+};
+
+} // namespace egress::kernel

@@ -1,0 +1,70 @@
+#include "kernel/pins.h"
+
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <cerrno>
+
+namespace egress::kernel {
+namespace {
+
+bool exists(const std::string& path) {
+	struct stat st {};
+	return stat(path.c_str(), &st) == 0;
+}
+
+std::string parent_of(const std::string& path) {
+	auto slash = path.find_last_of('/');
+	if (slash == std::string::npos || slash == 0)
+		return "/";
+	return path.substr(0, slash);
+}
+
+Status make_dir(const std::string& path) {
+	if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+		return Error::from_errno(errno, "creating " + path);
+	return ok_status();
+}
+
+} // namespace
+
+bool PinLayout::installed() const {
+	return exists(map(MapId::install));
+}
+
+bool is_bpffs(const std::string& path) {
+	struct statfs st {};
+	return statfs(path.c_str(), &st) == 0 && static_cast<unsigned long>(st.f_type) == BPF_FS_MAGIC;
+}
+
+Status prepare_pin_dir(const PinLayout& pins, bool mount_parent) {
+	const std::string& dir = pins.dir();
+	std::string fs_probe = exists(dir) ? dir : parent_of(dir);
+	if (!is_bpffs(fs_probe)) {
+		if (!mount_parent || exists(dir))
+			return Error(fs_probe + " is not on a bpffs: mount one (mount -t bpf bpf " +
+			                 fs_probe + ") or point pinPath at a directory inside a bpffs",
+			             ENOTSUP);
+		if (auto st = make_dir(fs_probe); !st.ok())
+			return st;
+		if (mount("bpf", fs_probe.c_str(), "bpf", 0, "mode=0700") != 0)
+			return Error::from_errno(errno, "mounting bpffs at " + fs_probe);
+	}
+	for (const std::string& d : {dir, pins.maps_dir(), pins.links_dir()})
+		if (auto st = make_dir(d); !st.ok())
+			return st;
+	return ok_status();
+}
+
+Result<UniqueFd> open_pinned_map(const PinLayout& pins, MapId id) {
+	std::string path = pins.map(id);
+	int fd = bpf_obj_get(path.c_str());
+	if (fd < 0)
+		return Error::from_errno(errno, "opening pinned map " + path);
+	return UniqueFd(fd);
+}
+
+} // namespace egress::kernel

@@ -1,0 +1,50 @@
+#include "kernel/tc_backstop.h"
+
+#include <bpf/libbpf.h>
+#include <net/if.h>
+
+#include <cerrno>
+
+namespace egress::kernel {
+
+Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname) {
+	TcAttachment tc;
+	tc.ifindex = if_nametoindex(ifname.c_str());
+	if (tc.ifindex == 0)
+		return Error::from_errno(errno, "finding interface " + ifname);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(tc.ifindex),
+	            .attach_point = BPF_TC_EGRESS);
+	int err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return Error::from_errno(err, "creating clsact on " + ifname);
+	tc.qdisc_ours = err == 0;
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
+	            .priority = kTcPriority);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (tc.qdisc_ours)
+			bpf_tc_hook_destroy(&hook);
+		return Error::from_errno(err, "attaching the TC backstop to " + ifname);
+	}
+	return tc;
+}
+
+Status detach_tc_backstop(const TcAttachment& tc) {
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(tc.ifindex),
+	            .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
+	int err = bpf_tc_detach(&hook, &opts);
+	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+		return Error::from_errno(err, "detaching the TC backstop from ifindex " +
+		                                  std::to_string(tc.ifindex));
+	if (tc.qdisc_ours) {
+		// Destroying both directions removes the whole clsact qdisc: ours, so that is right.
+		hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
+		err = bpf_tc_hook_destroy(&hook);
+		if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+			return Error::from_errno(err, "removing our clsact qdisc");
+	}
+	return ok_status();
+}
+
+} // namespace egress::kernel

@@ -1,0 +1,28 @@
+// The optional TC backstop on an interface (clsact egress, cls_bpf direct-action). TCX needs
+// kernel 6.6 and libbpf 1.3, so the clsact path works everywhere from 5.15. A clsact qdisc that
+// existed before us belongs to someone else (other agents' filters live in it): we only ever
+// remove our own filter from it, and remove the qdisc only if we created it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace egress::kernel {
+
+// Our filter's identity inside the qdisc ("AE" twice): replaced in place on adoption.
+inline constexpr uint32_t kTcHandle = 0x4145;
+inline constexpr uint32_t kTcPriority = 0x4145;
+
+struct TcAttachment {
+	uint32_t ifindex = 0;
+	bool qdisc_ours = false;
+};
+
+// Attaches (or atomically replaces) our filter on `ifname`'s egress in the current netns.
+Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname);
+
+Status detach_tc_backstop(const TcAttachment& tc);
+
+} // namespace egress::kernel
