@@ -1,0 +1,159 @@
+#include "daemon/map_sync.h"
+
+#include <bpf/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "kernel/map_writer.h"
+
+namespace egress::daemon {
+
+namespace {
+
+using kernel::MapId;
+
+template <typename K, typename V>
+Status apply_one(const kernel::Datapath& dp, MapId id, const std::vector<std::pair<K, V>>& desired,
+                 ApplyStats& total) {
+	auto map = kernel::TypedMap<K, V>::open(dp.map_fd(id));
+	if (!map.ok())
+		return std::move(map).error().wrap(std::string(kernel::map_name(id)));
+	auto stats = map->apply(desired);
+	if (!stats.ok())
+		return std::move(stats).error().wrap("writing " + std::string(kernel::map_name(id)));
+	total.added += stats->added;
+	total.changed += stats->changed;
+	total.removed += stats->removed;
+	total.unchanged += stats->unchanged;
+	return ok_status();
+}
+
+template <typename K>
+Status write_family(const kernel::Datapath& dp, MapId id, const K& key, const LearnedWrite& w,
+                    bool only_if_ours) {
+	int fd = dp.map_fd(id);
+	if (w.value) {
+		if (bpf_map_update_elem(fd, &key, &*w.value, BPF_ANY) != 0)
+			return Error::from_errno(errno, "writing learned address " + w.address.to_string());
+		return ok_status();
+	}
+	if (only_if_ours) {
+		egress_learned_value cur{};
+		if (bpf_map_lookup_elem(fd, &key, &cur) != 0)
+			return ok_status(); // already gone
+		if (cur.expires_ns > w.expiry_ns)
+			return ok_status(); // refreshed by the kernel learner since
+	}
+	if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
+		return Error::from_errno(errno, "deleting learned address " + w.address.to_string());
+	return ok_status();
+}
+
+template <typename K>
+Result<size_t> relearn_family(const kernel::Datapath& dp, MapId id,
+                              const std::vector<dns::NameRuleEntry>& names) {
+	auto map = kernel::TypedMap<K, egress_learned_value>::open(dp.map_fd(id));
+	if (!map.ok())
+		return std::move(map).error();
+	auto entries = map->entries();
+	if (!entries.ok())
+		return std::move(entries).error();
+	size_t deleted = 0;
+	for (const auto& [k, v] : *entries) {
+		auto next = relearn(v, names);
+		if (!next) {
+			if (bpf_map_delete_elem(dp.map_fd(id), &k) == 0)
+				++deleted;
+			continue;
+		}
+		if (std::memcmp(&*next, &v, sizeof(v)) != 0)
+			EGRESS_TRY(map->put(k, *next));
+	}
+	return deleted;
+}
+
+template <typename K>
+Result<size_t> collect_family(const kernel::Datapath& dp, MapId id, uint64_t now, double high, double low,
+                              GcStats& gc) {
+	auto map = kernel::TypedMap<K, egress_learned_value>::open(dp.map_fd(id));
+	if (!map.ok())
+		return std::move(map).error();
+	gc.max_entries = map->raw().max_entries;
+	auto entries = map->entries();
+	if (!entries.ok())
+		return std::move(entries).error();
+	std::vector<std::pair<K, egress_learned_value>> live;
+	for (const auto& e : *entries) {
+		if (e.second.expires_ns <= now) {
+			// The kernel treats an expired entry as absent already; deleting it frees the slot.
+			if (bpf_map_delete_elem(dp.map_fd(id), &e.first) == 0)
+				++gc.expired;
+		} else {
+			live.push_back(e);
+		}
+	}
+	size_t max = map->raw().max_entries;
+	if (max && static_cast<double>(live.size()) > high * static_cast<double>(max)) {
+		size_t target = static_cast<size_t>(low * static_cast<double>(max));
+		std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
+			return a.second.expires_ns < b.second.expires_ns;
+		});
+		size_t drop = live.size() - target;
+		for (size_t i = 0; i < drop; ++i)
+			if (bpf_map_delete_elem(dp.map_fd(id), &live[i].first) == 0)
+				++gc.evicted;
+		live.erase(live.begin(), live.begin() + static_cast<long>(drop));
+	}
+	return live.size();
+}
+
+} // namespace
+
+std::string ApplyStats::to_string() const {
+	return std::to_string(added) + " added, " + std::to_string(changed) + " changed, " +
+	       std::to_string(removed) + " removed, " + std::to_string(unchanged) + " unchanged";
+}
+
+Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredState& d) {
+	ApplyStats total;
+	// Floor first: whatever else happens, the node keeps its safety floor.
+	EGRESS_TRY(apply_one(dp, MapId::floor4, d.floor4, total));
+	EGRESS_TRY(apply_one(dp, MapId::floor6, d.floor6, total));
+	EGRESS_TRY(apply_one(dp, MapId::cidr4, d.cidr4, total));
+	EGRESS_TRY(apply_one(dp, MapId::cidr6, d.cidr6, total));
+	return total;
+}
+
+Status write_learned(const kernel::Datapath& dp, const LearnedWrite& w, bool only_if_ours) {
+	if (w.address.family == resolver::Family::v4)
+		return write_family(dp, MapId::learned4, learned4_key(w.address), w, only_if_ours);
+	return write_family(dp, MapId::learned6, learned6_key(w.address), w, only_if_ours);
+}
+
+Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names) {
+	auto a = relearn_family<egress_learned4_key>(dp, MapId::learned4, names);
+	if (!a.ok())
+		return std::move(a).error();
+	auto b = relearn_family<egress_learned6_key>(dp, MapId::learned6, names);
+	if (!b.ok())
+		return std::move(b).error();
+	return *a + *b;
+}
+
+Result<GcStats> collect_learned(const kernel::Datapath& dp, uint64_t now_ns, double high_water,
+                                double low_water) {
+	GcStats gc;
+	auto a = collect_family<egress_learned4_key>(dp, MapId::learned4, now_ns, high_water, low_water, gc);
+	if (!a.ok())
+		return std::move(a).error();
+	auto b = collect_family<egress_learned6_key>(dp, MapId::learned6, now_ns, high_water, low_water, gc);
+	if (!b.ok())
+		return std::move(b).error();
+	gc.entries4 = *a;
+	gc.entries6 = *b;
+	return gc;
+}
+
+} // namespace egress::daemon
