@@ -1,0 +1,22 @@
+#include "cli/verb.h"
+
+#include <array>
+
+namespace egress::cli {
+
+std::span<const Verb> verbs() {
+	// The order is the order of `egressctl --help`.
+	static const std::array<Verb, 5> kVerbs = {{
+	    {"catalog", "List the built-in AKS egress catalog (filters, editions, diff)", setup_catalog},
+	    {"render", "Compile a config into the policy; export it for Azure Firewall or Cilium",
+	     setup_render},
+	    {"check", "Which rule allows DEST[:PORT], or why nothing does (exit 0 allowed, 1 denied)",
+	     setup_check},
+	    {"servicetags", "Work with Microsoft ServiceTags files (extract: slim one for a ConfigMap)",
+	     setup_servicetags},
+	    {"version", "Print the egressctl version and the kernel ABI version", setup_version},
+	}};
+	return kVerbs;
+}
+
+} // namespace egress::cli
