@@ -14,9 +14,12 @@
 #include "audit/event.h"
 #include "common/logger.h"
 #include "common/mounts.h"
+#include "daemon/check_key.h"
 #include "daemon/daemon_state.h"
 #include "daemon/map_sync.h"
 #include "daemon/pinned_reader.h"
+#include "daemon/trusted_resolvers.h"
+#include "kernel/dns_maps.h"
 #include "policy/compiler.h"
 #include "policy/service_tags.h"
 
@@ -155,15 +158,44 @@ Result<ActivePolicy> Daemon::State::build(const policy::Config& config) const {
 	if (!compiled.ok())
 		return std::move(compiled).error().wrap("compiling the policy");
 	next.compiled = std::move(*compiled);
-	auto desired = build_desired_state(next.compiled);
+	auto desired = desired_for(next.compiled, config);
 	if (!desired.ok())
-		return std::move(desired).error().wrap("building the datapath state");
+		return std::move(desired).error();
 	next.desired = std::move(*desired);
 	return next;
 }
 
+Result<DesiredState> Daemon::State::desired_for(const policy::CompiledPolicy& compiled,
+                                                const policy::Config& config) const {
+	auto desired = build_desired_state(compiled, check_key);
+	if (!desired.ok())
+		return std::move(desired).error().wrap("building the datapath state");
+	desired->resolvers = trusted_resolvers(config.dns_servers, node_resolvers());
+	return desired;
+}
+
+std::vector<policy::IpAddress> Daemon::State::node_resolvers() const {
+	if (opts.resolv_conf.empty())
+		return {};
+	auto text = read_text_file(opts.resolv_conf);
+	if (!text.ok()) {
+		// A node without resolv.conf has no resolvers of its own: dnsServers alone are trusted.
+		if (text.error().code() != ENOENT)
+			log::warn(kComponent) << "reading the node's resolvers: " << text.error().to_string();
+		return {};
+	}
+	auto parsed = parse_resolv_conf(*text);
+	for (const auto& why : parsed.ignored)
+		log::warn(kComponent) << opts.resolv_conf << ": " << why;
+	return parsed.nameservers;
+}
+
 // Writes a built policy to the kernel and makes it the active one.
 Status Daemon::State::enforce(ActivePolicy& next) {
+	// The settings first: the name entries below are hashed with this key (unchanged since start).
+	kernel::DnsMaps dns(*dp);
+	EGRESS_TRY_CTX(dns.write_settings(dns_settings(check_key, next.config.dns)),
+	               "writing the DNS learning settings");
 	auto applied = apply_policy_maps(*dp, next.desired);
 	if (!applied.ok())
 		return std::move(applied).error();
@@ -178,10 +210,17 @@ Status Daemon::State::enforce(ActivePolicy& next) {
 	EGRESS_TRY_CTX(dp->write_config(kernel_config), "writing the config map");
 
 	// The name rules of the new policy decide which learned addresses live on and with which ports.
-	for (const auto& w : book.set_policy(next.desired))
+	auto resolvers = diff_resolvers(active.desired.resolvers, next.desired.resolvers);
+	for (const auto& a : resolvers.trusted)
+		log::info(kComponent) << "DNS answers from " << a << " are learned from";
+	for (const auto& a : resolvers.distrusted)
+		log::info(kComponent) << "DNS answers from " << a << " are no longer learned from";
+	for (const auto& w : book.set_policy(next.desired, check_key))
 		if (auto st = write_learned(*dp, w); !st.ok())
 			log::warn(kComponent) << st.error().to_string();
-	auto dropped = relearn_all(*dp, next.desired.names);
+	// Before the first enforce, `active` holds no rules (an adopted map's rule ids are not ours).
+	auto dropped =
+	    relearn_all(*dp, next.desired.names, active.desired.rules.empty() ? nullptr : &active.desired);
 	if (!dropped.ok())
 		log::warn(kComponent) << "re-pointing learned addresses: " << dropped.error().to_string();
 	else if (*dropped)
@@ -265,6 +304,7 @@ Status Daemon::State::reload(const std::string& trigger) {
 	if (auto st = enforce(*next); !st.ok()) {
 		Error e = st.error();
 		// A half-written map set must not stay: put the last good policy back.
+		(void)kernel::DnsMaps(*dp).write_settings(dns_settings(check_key, active.config.dns));
 		if (auto back = apply_policy_maps(*dp, active.desired); !back.ok())
 			log::error(kComponent)
 			    << "restoring the last good policy: " << back.error().to_string();
@@ -386,6 +426,18 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 		log::info(kComponent) << "adopting the datapath pinned at " << config->pin_path
 		                      << " (generation " << s->active.generation << ")";
 	}
+	// The name-rule check key: kept from the pins on adoption (the entries there were hashed with
+	// it), random on a fresh install. The first build used key 0: rebuild its desired state.
+	auto key = choose_check_key(kernel::DnsMaps(*s->dp), s->dp->adopted());
+	if (!key.ok())
+		return std::move(key).error().wrap("choosing the name-rule check key");
+	s->check_key = key->key;
+	log::info(kComponent) << (key->generated ? "generated a new" : "kept the pinned")
+	                      << " name-rule check key";
+	if (auto d = s->desired_for(first->compiled, *config); d.ok())
+		first->desired = std::move(*d);
+	else
+		return std::move(d).error();
 
 	// Audit trail before enforcement, so the first deny is already logged.
 	auto feed = DenyFeed::create();

@@ -5,7 +5,8 @@
 //   inotify       the config's directory (ConfigMap symlink swaps) -> debounce -> reload if changed
 //   timerfd 1 s   heartbeat into the config map (failMode: open relies on it), counter metrics;
 //                 every 10 s: GC of expired learned entries, map fill levels
-//   ring buffer   deny events -> deny log (+ metrics); learn events -> name index
+//   ring buffer   deny events -> deny log (+ metrics); learn events (the kernel's DNS learner)
+//                 -> name index (dst_names, `ips`)
 //   resolver      address changes of actively resolved exact names -> learned maps
 //   control       the unix control socket (control_server.h), the metrics HTTP endpoint
 //
@@ -25,9 +26,12 @@ namespace egress::daemon {
 
 struct DaemonOptions {
 	std::string config_path;
-	std::string catalog_path;                     // "" = the catalog built into the binary
-	std::string pod_logs_root = "/var/log/pods";  // pod attribution (tests point it elsewhere)
-	std::string node_name;                        // "" = $NODE_NAME, else the host name
+	std::string catalog_path;                    // "" = the catalog built into the binary
+	std::string pod_logs_root = "/var/log/pods"; // pod attribution (tests point it elsewhere)
+	std::string node_name;                       // "" = $NODE_NAME, else the host name
+	// The node's resolvers, trusted by the kernel's DNS learner next to config dnsServers. Read at
+	// start and at every reload; a missing file means none.
+	std::string resolv_conf = "/etc/resolv.conf";
 	std::chrono::milliseconds deny_window{10000}; // deny-log aggregation window (0: none)
 	std::chrono::milliseconds heartbeat_interval{1000};
 	// failMode: open treats the node as audit once the heartbeat is this old: five missed beats,

@@ -60,6 +60,7 @@ struct Daemon::State {
 	std::optional<kernel::Datapath> dp;
 	std::string cgroup_path;
 	egress_config kernel_config{};
+	uint64_t check_key = 0; // of egress_names' check hash; fixed once the datapath is loaded
 	bool ready = false;
 
 	audit::Metrics metrics;
@@ -82,6 +83,9 @@ struct Daemon::State {
 	// daemon.cpp
 	Status reload(const std::string& trigger);
 	Result<ActivePolicy> build(const policy::Config& config) const;
+	Result<DesiredState> desired_for(const policy::CompiledPolicy& compiled,
+	                                 const policy::Config& config) const;
+	std::vector<policy::IpAddress> node_resolvers() const;
 	Status enforce(ActivePolicy& next);
 	void heartbeat();
 	void collect();

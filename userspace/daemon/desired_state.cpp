@@ -103,6 +103,7 @@ std::vector<policy::PortRange> policy_ports(const egress_ports& ports) {
 
 Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key) {
 	DesiredState d;
+	d.name_check_key = name_check_key;
 	std::vector<Prefix> floor4, floor6, cidr4, cidr6;
 	uint32_t id = 0;
 	for (const auto& c : policy.cidrs) {

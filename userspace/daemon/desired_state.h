@@ -37,9 +37,13 @@ struct RuleRef {
 struct DesiredState {
 	std::vector<std::pair<egress_lpm4_key, egress_ports>> floor4, cidr4;
 	std::vector<std::pair<egress_lpm6_key, egress_ports>> floor6, cidr6;
-	std::vector<dns::NameRuleEntry> names; // the name-rule map (the DNS learner's, issue 5)
-	std::vector<std::string> exact_names;  // what the resolver keeps resolved
-	std::vector<RuleRef> rules;            // rules[rule_id - 1]
+	std::vector<dns::NameRuleEntry> names; // egress_names (hashed with name_check_key)
+	uint64_t name_check_key = 0;
+	// egress_dns_srv4/6, sorted and unique. Not derived from the policy: the daemon fills it
+	// (trusted_resolvers.h) from dnsServers and the node's resolv.conf.
+	std::vector<policy::IpAddress> resolvers;
+	std::vector<std::string> exact_names; // what the resolver keeps resolved
+	std::vector<RuleRef> rules;           // rules[rule_id - 1]
 
 	const RuleRef* rule(uint32_t rule_id) const {
 		return rule_id >= 1 && rule_id <= rules.size() ? &rules[rule_id - 1] : nullptr;
@@ -52,7 +56,8 @@ Result<egress_ports> kernel_ports(const std::vector<policy::PortRange>& ports, u
                                   uint8_t flags = 0);
 std::vector<policy::PortRange> policy_ports(const egress_ports& ports);
 
-// `name_check_key` is the keyed check hash of the name-rule map (include/egress/name_hash.h).
+// `name_check_key` is the key of the name-rule map's check hash (include/egress/name_hash.h): the
+// one in the kernel's egress_dns_cfg (check_key.h), or the kernel rejects every entry.
 Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key = 0);
 
 } // namespace egress::daemon

@@ -80,15 +80,29 @@ std::optional<LearnedWrite> LearnedBook::apply(const resolver::AddressChange& ch
 }
 
 std::optional<egress_learned_value> relearn(const egress_learned_value& current,
-                                            const std::vector<dns::NameRuleEntry>& names) {
+                                            const std::vector<dns::NameRuleEntry>& names, uint8_t kind) {
+	const dns::NameRuleEntry* hit = nullptr;
 	for (const auto& e : names) {
 		if (e.key.hash != current.name_hash)
 			continue;
-		egress_learned_value v = current;
-		v.ports = e.value.ports;
-		return v;
+		if (!hit || (e.key.kind == kind && hit->key.kind != kind))
+			hit = &e;
 	}
-	return std::nullopt;
+	if (!hit)
+		return std::nullopt;
+	egress_learned_value v = current;
+	v.ports = hit->value.ports;
+	return v;
+}
+
+uint8_t name_kind(const RuleRef* rule) {
+	if (!rule || !rule->is_name)
+		return 0;
+	if (rule->destination.rfind("**.", 0) == 0)
+		return EGRESS_NAME_WILDCARD_MANY;
+	if (rule->destination.rfind("*.", 0) == 0)
+		return EGRESS_NAME_WILDCARD_ONE;
+	return EGRESS_NAME_EXACT;
 }
 
 resolver::Address address_of(const egress_learned4_key& key) {

@@ -77,8 +77,14 @@ private:
 // new value under a new set of name rules (ports of the rule whose key hash is the entry's
 // name_hash), or nullopt when no such rule is left and the entry must go. Unchanged entries
 // return their value as is.
+// An exact rule and wildcards on the same suffix ("x.io", "*.x.io", "**.x.io") share a key hash;
+// `kind` (enum egress_name_kind of the rule the entry was learned under, 0 = unknown) picks among
+// them, else the first in key order (the exact rule) is taken.
 std::optional<egress_learned_value> relearn(const egress_learned_value& current,
-                                            const std::vector<dns::NameRuleEntry>& names);
+                                            const std::vector<dns::NameRuleEntry>& names, uint8_t kind = 0);
+
+// The egress_name_kind of a name rule's pattern; 0 for a CIDR rule or none.
+uint8_t name_kind(const RuleRef* rule);
 
 resolver::Address address_of(const egress_learned4_key& key);
 resolver::Address address_of(const egress_learned6_key& key);

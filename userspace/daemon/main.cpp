@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
 	    ->capture_default_str();
 	app.add_option("--node-name", opts.node_name,
 	               "the deny log's node field (default: $NODE_NAME, else hostname)");
+	app.add_option("--resolv-conf", opts.resolv_conf,
+	               "the node's resolver list; its nameservers are trusted for DNS learning")
+	    ->capture_default_str();
 	app.add_option("--deny-log-window", deny_window_s,
 	               "seconds a repeated deny is aggregated before it is written")
 	    ->capture_default_str();

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
+#include "kernel/dns_maps.h"
 #include "kernel/map_writer.h"
 
 namespace egress::daemon {
@@ -15,19 +17,45 @@ namespace {
 using kernel::MapId;
 
 template <typename K, typename V>
-Status apply_one(const kernel::Datapath& dp, MapId id, const std::vector<std::pair<K, V>>& desired,
+Status apply_map(int fd, std::string_view name, const std::vector<std::pair<K, V>>& desired,
                  ApplyStats& total) {
-	auto map = kernel::TypedMap<K, V>::open(dp.map_fd(id));
+	auto map = kernel::TypedMap<K, V>::open(fd);
 	if (!map.ok())
-		return std::move(map).error().wrap(std::string(kernel::map_name(id)));
+		return std::move(map).error().wrap(std::string(name));
 	auto stats = map->apply(desired);
 	if (!stats.ok())
-		return std::move(stats).error().wrap("writing " + std::string(kernel::map_name(id)));
+		return std::move(stats).error().wrap("writing " + std::string(name));
 	total.added += stats->added;
 	total.changed += stats->changed;
 	total.removed += stats->removed;
 	total.unchanged += stats->unchanged;
 	return ok_status();
+}
+
+template <typename K, typename V>
+Status apply_one(const kernel::Datapath& dp, MapId id, const std::vector<std::pair<K, V>>& desired,
+                 ApplyStats& total) {
+	return apply_map(dp.map_fd(id), kernel::map_name(id), desired, total);
+}
+
+template <typename K, typename V>
+Status apply_dns(const kernel::DnsMaps& dns, kernel::DnsMapId id, const std::vector<std::pair<K, V>>& desired,
+                 ApplyStats& total) {
+	return apply_map(dns.fd(id), kernel::dns_map_name(id), desired, total);
+}
+
+template <typename K>
+std::vector<std::pair<K, uint8_t>> resolver_keys(const std::vector<policy::IpAddress>& ips,
+                                                 policy::Family family) {
+	std::vector<std::pair<K, uint8_t>> out;
+	for (const auto& ip : ips) {
+		if (ip.family != family)
+			continue;
+		K k{};
+		std::memcpy(k.addr, ip.bytes.data(), sizeof(k.addr));
+		out.emplace_back(k, uint8_t{1});
+	}
+	return out;
 }
 
 template <typename K>
@@ -53,7 +81,7 @@ Status write_family(const kernel::Datapath& dp, MapId id, const K& key, const Le
 
 template <typename K>
 Result<size_t> relearn_family(const kernel::Datapath& dp, MapId id,
-                              const std::vector<dns::NameRuleEntry>& names) {
+                              const std::vector<dns::NameRuleEntry>& names, const DesiredState* previous) {
 	auto map = kernel::TypedMap<K, egress_learned_value>::open(dp.map_fd(id));
 	if (!map.ok())
 		return std::move(map).error();
@@ -62,7 +90,7 @@ Result<size_t> relearn_family(const kernel::Datapath& dp, MapId id,
 		return std::move(entries).error();
 	size_t deleted = 0;
 	for (const auto& [k, v] : *entries) {
-		auto next = relearn(v, names);
+		auto next = relearn(v, names, previous ? name_kind(previous->rule(v.ports.rule_id)) : 0);
 		if (!next) {
 			if (bpf_map_delete_elem(dp.map_fd(id), &k) == 0)
 				++deleted;
@@ -123,6 +151,18 @@ Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredSt
 	EGRESS_TRY(apply_one(dp, MapId::floor6, d.floor6, total));
 	EGRESS_TRY(apply_one(dp, MapId::cidr4, d.cidr4, total));
 	EGRESS_TRY(apply_one(dp, MapId::cidr6, d.cidr6, total));
+	kernel::DnsMaps dns(dp);
+	std::vector<std::pair<egress_name_key, egress_name_value>> names;
+	names.reserve(d.names.size());
+	for (const auto& e : d.names)
+		names.emplace_back(e.key, e.value);
+	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::names, names, total));
+	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers4,
+	                     resolver_keys<egress_dns_resolver4_key>(d.resolvers, policy::Family::v4),
+	                     total));
+	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers6,
+	                     resolver_keys<egress_dns_resolver6_key>(d.resolvers, policy::Family::v6),
+	                     total));
 	return total;
 }
 
@@ -132,11 +172,12 @@ Status write_learned(const kernel::Datapath& dp, const LearnedWrite& w, bool onl
 	return write_family(dp, MapId::learned6, learned6_key(w.address), w, only_if_ours);
 }
 
-Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names) {
-	auto a = relearn_family<egress_learned4_key>(dp, MapId::learned4, names);
+Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names,
+                           const DesiredState* previous) {
+	auto a = relearn_family<egress_learned4_key>(dp, MapId::learned4, names, previous);
 	if (!a.ok())
 		return std::move(a).error();
-	auto b = relearn_family<egress_learned6_key>(dp, MapId::learned6, names);
+	auto b = relearn_family<egress_learned6_key>(dp, MapId::learned6, names, previous);
 	if (!b.ok())
 		return std::move(b).error();
 	return *a + *b;

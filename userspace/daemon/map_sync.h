@@ -1,11 +1,12 @@
 // Makes the datapath's maps hold a desired state (through the kernel module's diffing map writer),
 // writes the resolver's learned addresses, and collects expired learned entries.
 //
-// The floor and CIDR maps are owned by the policy: apply() makes them hold exactly the desired
-// entries (only changed keys are written). The learned maps are shared with the kernel's DNS
-// learner, so they are never diffed against a desired set: entries are written one by one as the
-// resolver reports them, re-pointed at the new rules on a policy change (relearn()), and deleted
-// when they expire (collect()).
+// The floor, CIDR, name-rule and trusted-resolver maps are owned by the policy: apply() makes them
+// hold exactly the desired entries (only changed keys are written). The DNS settings (check key,
+// TTL clamp) are written by the daemon itself (check_key.h), before the first name entry.
+// The learned maps are shared with the kernel's DNS learner, so they are never diffed against a
+// desired set: entries are written one by one as the resolver reports them, re-pointed at the new
+// rules on a policy change (relearn()), and deleted when they expire (collect()).
 #pragma once
 
 #include <cstddef>
@@ -30,8 +31,10 @@ Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredSt
 Status write_learned(const kernel::Datapath& dp, const LearnedWrite& write, bool only_if_ours = true);
 
 // Re-points every learned entry at `names` (relearn()); entries no rule covers are deleted.
-// Returns how many entries were deleted.
-Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names);
+// `previous`: the desired state the entries' rule ids belong to (tells an exact rule from a wildcard
+// of the same suffix); null when unknown (an adopted installation). Returns how many were deleted.
+Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names,
+                           const DesiredState* previous = nullptr);
 
 struct GcStats {
 	size_t expired = 0;  // deleted because expired

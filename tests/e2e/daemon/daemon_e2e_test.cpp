@@ -3,6 +3,7 @@
 // and the pinned maps.
 #include <gtest/gtest.h>
 
+#include <bpf/bpf.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "daemon/control_client.h"
 #include "daemon/pinned_reader.h"
 #include "daemon_node.h"
+#include "egress/abi.h"
 #include "root.h"
 #include "system.h"
 
@@ -46,6 +48,24 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
 		std::this_thread::sleep_for(100ms);
 	}
 	return pred();
+}
+
+// The DNS learning settings as pinned (egress_dns_cfg, key 0).
+egress_dns_settings pinned_dns_settings(const std::string& pin_dir) {
+	egress_dns_settings s{};
+	int fd = bpf_obj_get((pin_dir + "/maps/egress_dns_cfg").c_str());
+	EXPECT_GE(fd, 0) << pin_dir;
+	uint32_t zero = 0;
+	EXPECT_EQ(bpf_map_lookup_elem(fd, &zero, &s), 0);
+	close(fd);
+	return s;
+}
+
+json ips_entry(const json& ips, const std::string& address) {
+	for (const auto& e : ips["result"]["entries"])
+		if (e["address"] == address)
+			return e;
+	return nullptr;
 }
 
 class EgressdE2e : public ::testing::Test {
@@ -348,6 +368,67 @@ TEST_F(EgressdE2e, MetricsEndpointIsScrapedAndParses) {
 	EXPECT_GE(m.sum("egress_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}), 1.0);
 	EXPECT_TRUE(m.types.count("egress_map_fill_ratio"));
 	EXPECT_TRUE(m.value("egress_map_fill_ratio", {{"map", "egress_cidr4"}}).has_value());
+}
+
+TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesKillNine) {
+	node_->start_egressd();
+	json dl = status()["dns_learning"];
+	EXPECT_EQ(dl["check_key_set"], true) << dl.dump();
+	EXPECT_GT(dl["name_entries"].get<int>(), 0) << dl.dump();
+	EXPECT_EQ(dl["trusted_resolvers"], json::array({testlib::NetnsPair::kServerV4, kNodeResolver}))
+	    << "dnsServers + the node's resolv.conf: " << dl.dump();
+	egress_dns_settings before = pinned_dns_settings(node_->pin_dir());
+	EXPECT_NE(before.check_key, 0u) << "a random key on a fresh install";
+	EXPECT_EQ(before.min_ttl_s, 60u) << "config dns.minTTL";
+	EXPECT_EQ(before.max_ttl_s, 86400u);
+	EXPECT_EQ(before.grace_s, 30u);
+
+	// Nothing resolves the name actively (a wildcard): only the kernel can learn it, and it must
+	// have done so before the pod's connect() right after the answer.
+	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), EPERM) << "not learned yet";
+	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpName, kHcpHost, 443), 0);
+	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpDeepName, kHcpDeepHost, 443), EPERM)
+	    << "*.hcp.eastus.azmk8s.io allows exactly one more label";
+
+	json entry;
+	ASSERT_TRUE(eventually([&] {
+		entry = ips_entry(node_->control("ips"), kHcpHost);
+		return !entry.is_null() && !entry["names"].empty();
+	})) << node_->control("ips").dump();
+	EXPECT_EQ(entry["source"], "dns");
+	EXPECT_EQ(entry["names"], json::array({kHcpName}));
+	EXPECT_EQ(entry["rule"], "*.hcp.eastus.azmk8s.io");
+	EXPECT_GT(entry["expires_in_s"].get<int>(), 600) << "TTL 600 + grace";
+	EXPECT_TRUE(ips_entry(node_->control("ips"), kHcpDeepHost).is_null());
+
+	// A deny to the learned address (a port its rule does not allow) names it.
+	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 8443), EPERM);
+	json deny;
+	ASSERT_TRUE(eventually([&] {
+		for (const auto& l : deny_lines(node_->deny_log_path()))
+			if (l["dst"] == kHcpHost && l["dport"] == 8443)
+				deny = l;
+		return !deny.is_null();
+	})) << testlib::read_file(node_->deny_log_path());
+	EXPECT_EQ(deny["dst_names"], json::array({kHcpName})) << deny.dump();
+
+	// kill -9 and a restart: the same key (the entries were hashed with it), the learned address
+	// still allowed, and the kernel's entry kept by the new policy's rule.
+	node_->kill_egressd(SIGKILL);
+	EXPECT_EQ(node_->wait_egressd(), 128 + SIGKILL);
+	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), 0) << "no daemon: the pins enforce";
+	node_->start_egressd();
+	EXPECT_TRUE(status()["adopted"].get<bool>());
+	egress_dns_settings after = pinned_dns_settings(node_->pin_dir());
+	EXPECT_EQ(after.check_key, before.check_key);
+	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), 0) << "learned entry survived the restart";
+	entry = ips_entry(node_->control("ips"), kHcpHost);
+	ASSERT_FALSE(entry.is_null());
+	EXPECT_EQ(entry["source"], "dns");
+	EXPECT_EQ(entry["rule"], "*.hcp.eastus.azmk8s.io");
+	// And the new daemon's name rules still teach the kernel.
+	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpName, kHcpHost, 443), 0);
+	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpDeepName, kHcpDeepHost, 443), EPERM);
 }
 
 } // namespace

@@ -71,7 +71,11 @@ DaemonNode::DaemonNode() {
 	net_ = std::make_unique<testlib::NetnsPair>();
 	cg_ = std::make_unique<testlib::ChildCgroup>();
 	pins_ = std::make_unique<testlib::PinDir>();
-	for (const char* a : {"198.51.100.10/32", "203.0.113.10/32", "192.0.2.20/32", "192.0.2.21/32"})
+	testlib::write_file(resolv_conf_path(), "# written by the test node\nsearch cluster.local\n"
+	                                        "nameserver " +
+	                                            std::string(kNodeResolver) + "\n");
+	for (const char* a : {"198.51.100.10/32", "203.0.113.10/32", "192.0.2.20/32", "192.0.2.21/32",
+	                      "192.0.2.30/32", "192.0.2.31/32"})
 		net_->add_server_address(a);
 
 	// A kubelet-named container cgroup (systemd driver, containerd) below the attach point.
@@ -98,7 +102,9 @@ DaemonNode::DaemonNode() {
 	dns.listen = testlib::NetnsPair::kServerV4;
 	dns.port = 53;
 	dns.local_ttl = 600;
-	dns.records = {"--host-record=allowed.test," + std::string(kResolvedHost)};
+	dns.records = {"--host-record=allowed.test," + std::string(kResolvedHost),
+	               "--host-record=" + std::string(kHcpName) + "," + kHcpHost,
+	               "--host-record=" + std::string(kHcpDeepName) + "," + kHcpDeepHost};
 	dns_ = std::make_unique<resolver::e2e::Dnsmasq>(dns);
 }
 
@@ -188,9 +194,11 @@ void DaemonNode::publish_config(const std::string& yaml) {
 
 void DaemonNode::start_egressd() {
 	std::string log = dir_ + "/egressd.log";
-	std::vector<std::string> args = {
-	    EGRESSD_BINARY, "--config",    config_path_,      "--log-level",       "debug", "--pod-logs-root",
-	    dir_ + "/pods", "--node-name", "aks-test-node-0", "--deny-log-window", "1"};
+	std::vector<std::string> args = {EGRESSD_BINARY,      "--config",    config_path_,
+	                                 "--log-level",       "debug",       "--pod-logs-root",
+	                                 dir_ + "/pods",      "--node-name", "aks-test-node-0",
+	                                 "--deny-log-window", "1",           "--resolv-conf",
+	                                 resolv_conf_path()};
 	egressd_status_ = -1;
 	egressd_ = std::make_unique<testlib::ChildProcess>(net_->client(), nullptr, [args, log]() -> int {
 		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -264,6 +272,103 @@ int DaemonNode::connect_from_pod(const std::string& addr, uint16_t port) const {
 			return 0;
 		}
 		return ECONNREFUSED;
+	});
+}
+
+namespace {
+
+// RFC 1035 4.1: header (id, RD), one question of type A class IN.
+std::vector<uint8_t> a_query(const std::string& name, uint16_t id) {
+	std::vector<uint8_t> q = {
+	    static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	size_t start = 0;
+	while (start <= name.size()) {
+		size_t dot = name.find('.', start);
+		std::string label =
+		    name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+		q.push_back(static_cast<uint8_t>(label.size()));
+		q.insert(q.end(), label.begin(), label.end());
+		if (dot == std::string::npos)
+			break;
+		start = dot + 1;
+	}
+	q.insert(q.end(), {0, 0, 1, 0, 1});
+	return q;
+}
+
+// Offset just past the (possibly compressed) name at `p`, or 0 when it runs off the message.
+size_t skip_name(const uint8_t* m, size_t n, size_t p) {
+	while (p < n) {
+		if ((m[p] & 0xc0) == 0xc0)
+			return p + 2 <= n ? p + 2 : 0;
+		if (m[p] == 0)
+			return p + 1;
+		p += 1 + m[p];
+	}
+	return 0;
+}
+
+// The first A record of a response to `id`, dotted; "" when there is none.
+std::string first_a(const uint8_t* m, size_t n, uint16_t id) {
+	if (n < 12 || m[0] != (id >> 8) || m[1] != (id & 0xff))
+		return "";
+	size_t p = skip_name(m, n, 12);
+	if (!p || p + 4 > n)
+		return "";
+	p += 4;
+	for (unsigned an = (m[6] << 8) | m[7]; an > 0; --an) {
+		p = skip_name(m, n, p);
+		if (!p || p + 10 > n)
+			return "";
+		unsigned type = (m[p] << 8) | m[p + 1], rdlen = (m[p + 8] << 8) | m[p + 9];
+		p += 10;
+		if (p + rdlen > n)
+			return "";
+		if (type == 1 && rdlen == 4) {
+			char buf[INET_ADDRSTRLEN];
+			return inet_ntop(AF_INET, m + p, buf, sizeof(buf));
+		}
+		p += rdlen;
+	}
+	return "";
+}
+
+} // namespace
+
+int DaemonNode::lookup_then_connect_from_pod(const std::string& name, const std::string& expected,
+                                             uint16_t port) const {
+	return in_pod([name, expected, port]() -> int {
+		uint16_t id = static_cast<uint16_t>(getpid() * 2654435761u >> 16);
+		std::vector<uint8_t> q = a_query(name, id);
+		sockaddr_in dns{};
+		dns.sin_family = AF_INET;
+		dns.sin_port = htons(53);
+		inet_pton(AF_INET, testlib::NetnsPair::kServerV4, &dns.sin_addr);
+		UniqueFd u(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+		if (connect(u.get(), reinterpret_cast<sockaddr*>(&dns), sizeof(dns)) != 0 ||
+		    send(u.get(), q.data(), q.size(), 0) < 0)
+			return errno;
+		pollfd pu{u.get(), POLLIN, 0};
+		uint8_t buf[512];
+		if (poll(&pu, 1, 2000) != 1)
+			return ETIMEDOUT;
+		ssize_t n = recv(u.get(), buf, sizeof(buf), 0);
+		if (n < 0 || first_a(buf, static_cast<size_t>(n), id) != expected)
+			return EPROTO;
+		// At once: no sleep, no retry, so a learner that lags the answer would show as EPERM.
+		sockaddr_in a{};
+		a.sin_family = AF_INET;
+		a.sin_port = htons(port);
+		inet_pton(AF_INET, expected.c_str(), &a.sin_addr);
+		UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+		if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+			return errno;
+		pollfd p{fd.get(), POLLIN, 0};
+		char hi[2];
+		if (poll(&p, 1, 2000) != 1 || recv(fd.get(), hi, 2, MSG_WAITALL) != 2 ||
+		    std::memcmp(hi, "hi", 2) != 0)
+			return EPROTO;
+		return 0;
 	});
 }
 

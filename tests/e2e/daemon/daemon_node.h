@@ -23,6 +23,13 @@ inline constexpr const char* kAllowedCidrHost = "198.51.100.10"; // allow: 198.5
 inline constexpr const char* kDeniedHost = "203.0.113.10";       // nothing allows it
 inline constexpr const char* kResolvedHost = "192.0.2.20";       // allowed.test (dnsmasq), tcp/443
 inline constexpr const char* kUnresolvedHost = "192.0.2.21";     // same subnet, no name
+// Under the catalog row *.hcp.eastus.azmk8s.io (tcp/443), learned only by the kernel (dnsmasq):
+inline constexpr const char* kHcpName = "abc.hcp.eastus.azmk8s.io";
+inline constexpr const char* kHcpHost = "192.0.2.30";
+inline constexpr const char* kHcpDeepName = "x.abc.hcp.eastus.azmk8s.io"; // two labels: not allowed
+inline constexpr const char* kHcpDeepHost = "192.0.2.31";
+// The node's resolv.conf (--resolv-conf) names this server besides dnsServers.
+inline constexpr const char* kNodeResolver = "192.0.2.53";
 inline constexpr const char* kPodUid = "8f2c1a3e-5b7d-4c9e-a1f0-123456789abc";
 inline constexpr const char* kPodNamespace = "team-a";
 inline constexpr const char* kPodName = "web-0";
@@ -56,6 +63,12 @@ public:
 	// One DNS query (A, over UDP) from the pod to the node's DNS server: 0 when an answer with
 	// the query's id and at least one record came back, else an errno.
 	int dns_lookup_from_pod(const std::string& name) const;
+	// In ONE pod process: looks `name` up (A, UDP, a fresh DNS id) through the node's DNS server,
+	// checks that the first A record is `expected`, and connects to it on `port` at once, the way
+	// an application does. 0 when the greeter answered, EPERM for a deny, EPROTO for a bad answer.
+	int lookup_then_connect_from_pod(const std::string& name, const std::string& expected,
+	                                 uint16_t port) const;
+	std::string resolv_conf_path() const { return dir_ + "/resolv.conf"; }
 
 	std::string control_socket() const { return dir_ + "/run/egressd.sock"; }
 	std::string deny_log_path() const { return dir_ + "/log/deny.log"; }

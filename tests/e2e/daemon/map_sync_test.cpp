@@ -8,12 +8,14 @@
 #include <memory>
 
 #include "common/clock.h"
+#include "daemon/check_key.h"
 #include "daemon/desired_state.h"
 #include "daemon/learned_book.h"
 #include "daemon/map_sync.h"
 #include "daemon/pinned_reader.h"
 #include "fixtures.h"
 #include "kernel/datapath.h"
+#include "kernel/dns_maps.h"
 #include "root.h"
 
 namespace {
@@ -39,6 +41,7 @@ protected:
 		o.cgroup_path = cg_->path();
 		o.pin_dir = pins_->path() + "/egress";
 		o.sizes.learned_entries = 20;
+		opts_ = o;
 		auto dp = kernel::Datapath::load(o);
 		ASSERT_TRUE(dp.ok()) << dp.error().to_string();
 		dp_.emplace(std::move(*dp));
@@ -69,6 +72,7 @@ protected:
 	std::unique_ptr<testlib::ChildCgroup> cg_;
 	std::unique_ptr<testlib::PinDir> pins_;
 	std::optional<kernel::Datapath> dp_;
+	kernel::DatapathOptions opts_;
 };
 
 TEST_F(MapSync, PolicyMapsHoldExactlyTheDesiredStateAndOnlyChangesAreWritten) {
@@ -158,6 +162,108 @@ TEST_F(MapSync, ADeleteSparesAnEntryTheKernelRefreshedAndRelearnFollowsTheRules)
 	EXPECT_EQ((*left)[0].address, "192.0.2.2");
 	EXPECT_EQ(policy::ports_text(policy_ports((*left)[0].value.ports)), "tcp/8443")
 	    << "the rule's new ports";
+}
+
+TEST_F(MapSync, NameRulesAndTrustedResolversAreWrittenAsADiff) {
+	policy::CompiledPolicy p;
+	p.names = {
+	    {"*.hcp.eastus.azmk8s.io", policy::NameKind::one_label, {{Proto::tcp, 443, 443}}, {"catalog"}},
+	    {"mcr.microsoft.com", policy::NameKind::exact, {{Proto::tcp, 443, 443}}, {"catalog"}}};
+	auto d = build_desired_state(p, 0x5eed);
+	ASSERT_TRUE(d.ok());
+	auto ip = [](const char* t) { return *policy::parse_ip(t); };
+	d->resolvers = {ip("10.0.0.10"), ip("168.63.129.16"), ip("2001:db8::53")};
+	auto first = apply_policy_maps(*dp_, *d);
+	ASSERT_TRUE(first.ok()) << first.error().to_string();
+	EXPECT_EQ(first->added, 5u) << "2 names + 3 resolvers";
+
+	kernel::DnsMaps dns(*dp_);
+	auto names = dns.names();
+	ASSERT_TRUE(names.ok());
+	auto held = names->entries();
+	ASSERT_TRUE(held.ok());
+	ASSERT_EQ(held->size(), 2u);
+	for (const auto& e : d->names) {
+		egress_name_value v{};
+		ASSERT_EQ(bpf_map_lookup_elem(dns.fd(kernel::DnsMapId::names), &e.key, &v), 0);
+		EXPECT_EQ(v.check, e.value.check) << "hashed with the key given";
+	}
+	auto r4 =
+	    kernel::TypedMap<egress_dns_resolver4_key, uint8_t>::open(dns.fd(kernel::DnsMapId::resolvers4));
+	auto r6 =
+	    kernel::TypedMap<egress_dns_resolver6_key, uint8_t>::open(dns.fd(kernel::DnsMapId::resolvers6));
+	ASSERT_TRUE(r4.ok() && r6.ok());
+	EXPECT_EQ(r4->entries()->size(), 2u);
+	EXPECT_EQ(r6->entries()->size(), 1u);
+
+	// 168.63.129.16 and the IPv6 server go, 127.0.0.53 comes: only those three keys are written.
+	d->resolvers = {ip("10.0.0.10"), ip("127.0.0.53")};
+	auto second = apply_policy_maps(*dp_, *d);
+	ASSERT_TRUE(second.ok());
+	EXPECT_EQ(second->added, 1u);
+	EXPECT_EQ(second->removed, 2u);
+	EXPECT_EQ(second->changed, 0u);
+	auto v4 = r4->entries();
+	ASSERT_TRUE(v4.ok());
+	std::vector<std::string> left;
+	for (const auto& [k, v] : *v4) {
+		char buf[INET_ADDRSTRLEN];
+		left.push_back(inet_ntop(AF_INET, k.addr, buf, sizeof(buf)));
+		EXPECT_EQ(v, 1);
+	}
+	std::sort(left.begin(), left.end());
+	EXPECT_EQ(left, (std::vector<std::string>{"10.0.0.10", "127.0.0.53"}));
+	EXPECT_EQ(r6->entries()->size(), 0u);
+
+	// Another check key rewrites every name value (same keys: the first hash is not keyed).
+	auto rekeyed = build_desired_state(p, 0x5eee);
+	ASSERT_TRUE(rekeyed.ok());
+	rekeyed->resolvers = d->resolvers;
+	auto third = apply_policy_maps(*dp_, *rekeyed);
+	ASSERT_TRUE(third.ok());
+	EXPECT_EQ(third->changed, 2u);
+	EXPECT_EQ(third->added + third->removed, 0u);
+}
+
+TEST_F(MapSync, TheCheckKeyIsRandomOnAFreshInstallAndKeptOnAdoption) {
+	ASSERT_FALSE(dp_->adopted());
+	auto fresh = choose_check_key(kernel::DnsMaps(*dp_), dp_->adopted());
+	ASSERT_TRUE(fresh.ok()) << fresh.error().to_string();
+	EXPECT_TRUE(fresh->generated);
+	EXPECT_NE(fresh->key, 0u);
+	policy::DnsTiming timing;
+	ASSERT_TRUE(kernel::DnsMaps(*dp_).write_settings(dns_settings(fresh->key, timing)).ok());
+
+	auto reload = [&] {
+		dp_.reset();
+		auto dp = kernel::Datapath::load(opts_);
+		ASSERT_TRUE(dp.ok()) << dp.error().to_string();
+		dp_.emplace(std::move(*dp));
+		ASSERT_TRUE(dp_->adopted());
+	};
+	reload();
+	auto kept = choose_check_key(kernel::DnsMaps(*dp_), dp_->adopted());
+	ASSERT_TRUE(kept.ok()) << kept.error().to_string();
+	EXPECT_FALSE(kept->generated);
+	EXPECT_EQ(kept->key, fresh->key);
+
+	// Key 0 with name entries hashed under it stays 0; without entries it may be replaced.
+	ASSERT_TRUE(kernel::DnsMaps(*dp_).write_settings(dns_settings(0, timing)).ok());
+	policy::CompiledPolicy p;
+	p.names = {{"mcr.microsoft.com", policy::NameKind::exact, {{Proto::tcp, 443, 443}}, {"catalog"}}};
+	auto d = build_desired_state(p, 0);
+	ASSERT_TRUE(d.ok());
+	ASSERT_TRUE(apply_policy_maps(*dp_, *d).ok());
+	reload();
+	auto zero = choose_check_key(kernel::DnsMaps(*dp_), dp_->adopted());
+	ASSERT_TRUE(zero.ok());
+	EXPECT_FALSE(zero->generated);
+	EXPECT_EQ(zero->key, 0u);
+	ASSERT_TRUE(apply_policy_maps(*dp_, DesiredState{}).ok());
+	auto replaced = choose_check_key(kernel::DnsMaps(*dp_), dp_->adopted());
+	ASSERT_TRUE(replaced.ok());
+	EXPECT_TRUE(replaced->generated);
+	EXPECT_NE(replaced->key, 0u);
 }
 
 } // namespace

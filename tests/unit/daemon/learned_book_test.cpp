@@ -121,4 +121,27 @@ TEST(LearnedBook, KeysRoundTripAddresses) {
 	EXPECT_EQ(address_of(learned6_key(*a6)), *a6);
 }
 
+TEST(LearnedBook, RelearnTellsAnExactRuleFromAWildcardOfTheSameSuffixByKind) {
+	auto d = state(
+	    {name("example.com", {{Proto::tcp, 80, 80}}), name("*.example.com", {{Proto::tcp, 8443, 8443}})});
+	ASSERT_EQ(d.names.size(), 2u);
+	ASSERT_EQ(d.names[0].key.hash, d.names[1].key.hash) << "one suffix, one key hash";
+	egress_learned_value v{};
+	v.name_hash = d.names[0].key.hash;
+	v.ports.rule_id = 2; // learned under *.example.com in the previous generation
+	EXPECT_EQ(name_kind(d.rule(2)), EGRESS_NAME_WILDCARD_ONE);
+	EXPECT_EQ(name_kind(d.rule(1)), EGRESS_NAME_EXACT);
+	EXPECT_EQ(name_kind(nullptr), 0);
+	auto wild = relearn(v, d.names, name_kind(d.rule(2)));
+	ASSERT_TRUE(wild);
+	EXPECT_TRUE(allows(wild->ports, EGRESS_PROTO_TCP, 8443));
+	EXPECT_FALSE(allows(wild->ports, EGRESS_PROTO_TCP, 80));
+	auto exact = relearn(v, d.names, name_kind(d.rule(1)));
+	ASSERT_TRUE(exact);
+	EXPECT_TRUE(allows(exact->ports, EGRESS_PROTO_TCP, 80));
+	auto unknown = relearn(v, d.names);
+	ASSERT_TRUE(unknown);
+	EXPECT_TRUE(allows(unknown->ports, EGRESS_PROTO_TCP, 80)) << "first in key order: the exact rule";
+}
+
 } // namespace
