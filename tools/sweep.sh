@@ -77,6 +77,18 @@ for dir in /tmp/aeg-pins-*; do
 	fi
 done
 
+# Plain scratch directories (the demo's files, test temp dirs) that are not mount points.
+for dir in /tmp/aeg-demo-* /tmp/aeg-nodee2e*; do
+	[ -d "$dir" ] || continue
+	awk -v d="$dir" '$2 == d {f=1} END {exit !f}' /proc/self/mounts && continue
+	if [ $check -eq 1 ]; then
+		stale "$(basename "$dir")" || continue
+		report "directory $dir"
+	elif stale "$(basename "$dir")"; then
+		rm -rf "$dir" && echo "sweep: removed $dir"
+	fi
+done
+
 # Pins of ours on the machine's own bpffs (the product default is /sys/fs/bpf/aks-egress-guard;
 # tests never use it, so anything named aeg-* there is residue).
 if [ -d /sys/fs/bpf ]; then
