@@ -9,7 +9,7 @@ enum ExitCode : int {
 	kExitUsage = 2,       // bad command line: unknown verb or flag, bad flag value, missing argument
 	kExitBadInput = 3,    // an input file is unreadable or invalid (config, catalog, ServiceTags)
 	kExitFailure = 4,     // anything else that failed (writing the output, ...)
-	kExitUnavailable = 5, // reserved for online verbs: the daemon / pinned maps cannot be reached
+	kExitUnavailable = 5, // online verbs: egressd unreachable and the pinned maps cannot answer
 };
 
 } // namespace egress::cli

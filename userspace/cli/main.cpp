@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kFooter =
     "Exit codes: 0 ok (check: allowed), 1 check: denied, 2 usage error, 3 bad input file, 4 other "
-    "failure.\nDocumentation: docs/cli.md";
+    "failure, 5 egressd unreachable and nothing pinned to read.\nDocumentation: docs/cli.md";
 
 } // namespace
 
@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
 	// Not CLI::ExistingFile: a missing catalog is a bad input file (exit 3) like a missing config.
 	app.add_option("--catalog", globals.catalog_file,
 	               "Use this catalog file instead of the one built into egressctl");
+	app.add_option("--socket", globals.socket, "egressd's control socket (online verbs)")
+	    ->capture_default_str();
+	app.add_option("--pins", globals.pins,
+	               "The installation's bpffs pin dir, read when egressd is down; uninstall removes it")
+	    ->capture_default_str();
 
 	std::map<CLI::App*, VerbRun> runs;
 	for (const auto& verb : verbs()) {

@@ -1,0 +1,117 @@
+// egressctl uninstall: takes aks-egress-guard off the node from its pins alone (kernel::uninstall),
+// so it works with egressd dead, crash-looping or never started. Idempotent: nothing pinned is
+// success, which the manifests' uninstall overlay (`egressctl uninstall --pins PATH`) relies on.
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <vector>
+
+#include "cli/online.h"
+#include "cli/output.h"
+#include "cli/verb.h"
+#include "common/logger.h"
+#include "kernel/datapath.h"
+#include "kernel/pins.h"
+
+namespace egress::cli {
+
+namespace {
+
+struct UninstallArgs {
+	bool yes = false;
+	std::string format = "table";
+};
+
+std::vector<std::string> names_in(const std::string& dir) {
+	std::vector<std::string> names;
+	if (DIR* d = opendir(dir.c_str())) {
+		while (dirent* e = readdir(d)) {
+			std::string n = e->d_name;
+			if (n != "." && n != "..")
+				names.push_back(n);
+		}
+		closedir(d);
+	}
+	std::sort(names.begin(), names.end());
+	return names;
+}
+
+// The TC backstop's interface, read before uninstall() removes the map that records it.
+uint32_t tc_ifindex(const kernel::PinLayout& pins) {
+	if (!pins.installed())
+		return 0;
+	auto fd = kernel::open_pinned_map(pins, kernel::MapId::install);
+	uint32_t zero = 0;
+	egress_install_info info{};
+	if (!fd.ok() || bpf_map_lookup_elem(fd->get(), &zero, &info) != 0)
+		return 0;
+	return info.tc_ifindex;
+}
+
+bool confirmed(const std::string& pin_dir) {
+	std::cerr << "Remove aks-egress-guard from this node (detach and unpin " << pin_dir
+	          << ")? Egress is no longer filtered afterwards. [y/N] " << std::flush;
+	std::string answer;
+	std::getline(std::cin, answer);
+	return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int run_uninstall(const UninstallArgs& a, const Globals& g) {
+	kernel::PinLayout pins(g.pins);
+	// The verb reports what it removed itself; the kernel module's info line would repeat it.
+	log::set_level(log::Level::warn);
+	// Only an operator at a terminal is asked; scripts and the uninstall pod run unattended.
+	if (!a.yes && isatty(STDIN_FILENO) && !confirmed(g.pins))
+		return fail(kExitFailure, "not confirmed; nothing removed (use --yes to skip the question)");
+	auto links = names_in(pins.links_dir());
+	auto maps = names_in(pins.maps_dir());
+	uint32_t ifindex = tc_ifindex(pins);
+	auto st = kernel::uninstall(g.pins);
+	if (!st.ok())
+		return fail(kExitFailure, st.error());
+	// A running egressd would attach again on its next start; say so rather than hide it.
+	if (auto c = daemon::ControlClient::connect(g.socket, std::chrono::seconds(1)); c.ok())
+		warn("egressd still answers on " + g.socket +
+		     "; stop it (delete the DaemonSet) or it will install again when it restarts");
+	bool nothing = links.empty() && maps.empty();
+	std::string text;
+	if (a.format == "json") {
+		nlohmann::json out = {{"pin_dir", g.pins},
+		                      {"removed", !nothing},
+		                      {"links", links},
+		                      {"maps", maps},
+		                      {"tc_backstop_ifindex", ifindex}};
+		text = out.dump(2) + "\n";
+	} else if (nothing) {
+		text = "nothing installed at " + g.pins + "; nothing to remove\n";
+	} else {
+		for (const auto& l : links)
+			text += "detached and unpinned link " + l + "\n";
+		if (ifindex)
+			text += "removed the TC backstop on ifindex " + std::to_string(ifindex) + "\n";
+		for (const auto& m : maps)
+			text += "unpinned map " + m + "\n";
+		text +=
+		    "uninstalled: nothing of aks-egress-guard is attached or pinned under " + g.pins + "\n";
+	}
+	auto out = write_output("", text);
+	return out.ok() ? kExitOk : fail(kExitFailure, out.error());
+}
+
+} // namespace
+
+VerbRun setup_uninstall(CLI::App& command, const Globals& globals) {
+	auto a = std::make_shared<UninstallArgs>();
+	command.add_flag("--yes,-y", a->yes, "Do not ask for confirmation (asked only on a terminal)");
+	command.add_option("-o,--output", a->format, "Output format")
+	    ->check(CLI::IsMember({"table", "json"}))
+	    ->capture_default_str();
+	command.footer("Uses --pins (default /sys/fs/bpf/aks-egress-guard). Exit codes: 0 removed, or "
+	               "nothing was installed; 4 a detach/unpin failed (e.g. not root).");
+	return [a, &globals]() { return run_uninstall(*a, globals); };
+}
+
+} // namespace egress::cli
