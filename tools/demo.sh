@@ -7,7 +7,7 @@
 # status/ips/check, audit versus enforce) and removes everything again, also on Ctrl-C or failure.
 # docs/demo.md walks through the output. Root only; nothing leaves the namespaces it creates.
 #
-#   sudo tools/demo.sh          (EGRESS_BUILD_DIR=build-x to use another build directory)
+#   tools/demo.sh               (as root; EGRESS_BUILD_DIR=build-x to use another build directory)
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR
 cd "$(dirname "$0")/.." || exit 1
