@@ -19,6 +19,7 @@
 #include "daemon/map_sync.h"
 #include "daemon/pinned_reader.h"
 #include "daemon/trusted_resolvers.h"
+#include "daemon/uplink_backstop.h"
 #include "kernel/dns_maps.h"
 #include "policy/compiler.h"
 #include "policy/service_tags.h"
@@ -39,7 +40,8 @@ enum Source : uint64_t {
 	kControl,
 	kHttp,
 	kDenyFeed,
-	kResolver
+	kResolver,
+	kUplink
 };
 
 Status watch(int epoll, int fd, Source source) {
@@ -74,6 +76,10 @@ void arm_once(int fd, std::chrono::milliseconds after) {
 	if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0)
 		spec.it_value.tv_nsec = 1;
 	timerfd_settime(fd, 0, &spec, nullptr);
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+	return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void drain_timer(int fd) {
@@ -192,6 +198,8 @@ std::vector<policy::IpAddress> Daemon::State::node_resolvers() const {
 
 // Writes a built policy to the kernel and makes it the active one.
 Status Daemon::State::enforce(ActivePolicy& next) {
+	auto t0 = std::chrono::steady_clock::now();
+	last_maps_ms = 0;
 	// The settings first: the name entries below are hashed with this key (unchanged since start).
 	kernel::DnsMaps dns(*dp);
 	EGRESS_TRY_CTX(dns.write_settings(dns_settings(check_key, next.config.dns)),
@@ -226,6 +234,7 @@ Status Daemon::State::enforce(ActivePolicy& next) {
 	else if (*dropped)
 		log::info(kComponent)
 		    << *dropped << " learned addresses dropped: no rule allows their names any more";
+	last_maps_ms = ms_since(t0);
 
 	log::info(kComponent) << "policy generation " << next.generation << " enforced ("
 	                      << next.compiled.names.size() << " name rules, " << next.compiled.cidrs.size()
@@ -273,7 +282,12 @@ Status Daemon::State::reload(const std::string& trigger) {
 	ReloadResult r;
 	r.trigger = trigger;
 	r.time = std::chrono::system_clock::now();
+	std::chrono::steady_clock::time_point t0;
+	last_maps_ms = 0;
 	auto fail = [&](Error e) -> Status {
+		if (t0 != std::chrono::steady_clock::time_point())
+			r.apply_ms = ms_since(t0);
+		r.maps_ms = last_maps_ms;
 		r.ok = false;
 		r.error = e.to_string();
 		r.generation = active.generation;
@@ -288,6 +302,7 @@ Status Daemon::State::reload(const std::string& trigger) {
 	auto config = policy::load_config(opts.config_path);
 	if (!config.ok())
 		return fail(std::move(config).error());
+	t0 = std::chrono::steady_clock::now();
 	auto next = build(*config);
 	if (!next.ok())
 		return fail(std::move(next).error());
@@ -311,6 +326,10 @@ Status Daemon::State::reload(const std::string& trigger) {
 		return fail(std::move(e).wrap("writing the maps"));
 	}
 	r.generation = active.generation;
+	r.apply_ms = ms_since(t0);
+	r.maps_ms = last_maps_ms;
+	log::info(kComponent) << "reload (" << trigger << "): generation " << r.generation << " applied in "
+	                      << r.apply_ms << " ms (map writes " << r.maps_ms << " ms)";
 	last_reload = r;
 	last_error.clear();
 	return ok_status();
@@ -364,6 +383,38 @@ void Daemon::State::on_address_changes() {
 	}
 }
 
+void Daemon::State::follow_uplink(const std::optional<kernel::Uplink>& uplink) {
+	auto at = move_backstop(*dp, uplink);
+	if (!at.ok()) {
+		// Enforcement does not depend on the backstop: the cgroup hooks stay. Record what is left.
+		log::error(kComponent) << "TC backstop: " << at.error().to_string();
+		if (auto now = attached_backstop(*dp); now.ok())
+			backstop_ifindex = *now;
+		return;
+	}
+	backstop_ifindex = *at;
+	if (uplink)
+		log::info(kComponent)
+		    << "uplink " << uplink->ifname << " (ifindex " << uplink->ifindex << ", gateway "
+		    << uplink->gateway.value_or("none") << "): TC backstop attached (audit only)";
+}
+
+void Daemon::State::on_uplink_change() {
+	auto change = uplink_watcher->process();
+	if (!change.ok()) {
+		if (change.error().code() == ENETUNREACH) {
+			log::warn(kComponent) << "uplink lost (no default route): going on without the TC "
+			                         "backstop until one is back";
+			follow_uplink(std::nullopt);
+		} else {
+			log::warn(kComponent) << "following the uplink: " << change.error().to_string();
+		}
+		return;
+	}
+	if (*change)
+		follow_uplink(**change);
+}
+
 Daemon::Daemon(std::unique_ptr<State> state) : s_(std::move(state)) {
 }
 
@@ -390,7 +441,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	auto config = policy::load_config(s->opts.config_path);
 	if (!config.ok())
 		return std::move(config).error();
+	auto t0 = std::chrono::steady_clock::now();
 	auto first = s->build(*config);
+	double build_ms = ms_since(t0);
 	if (!first.ok())
 		return std::move(first).error();
 
@@ -410,10 +463,17 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	dopts.cgroup_path = s->cgroup_path;
 	dopts.pin_dir = config->pin_path;
 	dopts.mount_bpffs = true;
-	if (!config->uplink.empty() && config->uplink != "auto")
+	// A named uplink is the datapath's to attach; `auto` is followed here, after attach().
+	s->uplink_mode = uplink_mode(config->uplink);
+	if (s->uplink_mode == UplinkMode::named)
 		dopts.tc_interface = config->uplink;
-	else if (config->uplink == "auto")
-		log::warn(kComponent) << "uplink: auto is not supported yet (the TC backstop stays off)";
+	if (s->uplink_mode == UplinkMode::automatic) {
+		// Subscribed before the lookup: no change between start and the loop is missed.
+		auto w = kernel::UplinkWatcher::open();
+		if (!w.ok())
+			return std::move(w).error().wrap("following the uplink (uplink: auto)");
+		s->uplink_watcher.emplace(std::move(*w));
+	}
 	auto dp = kernel::Datapath::load(dopts);
 	if (!dp.ok())
 		return std::move(dp).error().wrap("loading the datapath");
@@ -434,10 +494,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	s->check_key = key->key;
 	log::info(kComponent) << (key->generated ? "generated a new" : "kept the pinned")
 	                      << " name-rule check key";
+	t0 = std::chrono::steady_clock::now();
 	if (auto d = s->desired_for(first->compiled, *config); d.ok())
 		first->desired = std::move(*d);
 	else
 		return std::move(d).error();
+	build_ms += ms_since(t0);
 
 	// Audit trail before enforcement, so the first deny is already logged.
 	auto feed = DenyFeed::create();
@@ -478,14 +540,30 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 
 	// The policy, then the programs.
 	s->active.config = *config; // the start-only keys of the running daemon
+	t0 = std::chrono::steady_clock::now();
 	if (auto st = s->enforce(*first); !st.ok())
 		return std::move(st).error().wrap("writing the policy");
+	double apply_ms = build_ms + ms_since(t0);
 	if (auto st = s->dp->attach(); !st.ok())
 		return std::move(st).error().wrap("attaching");
+	if (s->uplink_watcher) {
+		// Also moves a filter that a previous egressd left on an interface that is no longer the
+		// uplink.
+		if (!s->uplink_watcher->current())
+			log::warn(kComponent)
+			    << "uplink: auto: no default route yet, no TC backstop until one appears";
+		s->follow_uplink(s->uplink_watcher->current());
+	} else if (auto at = attached_backstop(*s->dp); at.ok()) {
+		s->backstop_ifindex = s->uplink_mode == UplinkMode::named ? *at : 0;
+	}
 	log::info(kComponent) << (s->dp->adopted() ? "re-attached" : "attached") << " to cgroup "
 	                      << s->cgroup_path << " (id " << s->dp->cgroup_id() << "), pins at "
 	                      << config->pin_path;
-	s->last_reload = {true, "startup", "", std::chrono::system_clock::now(), s->active.generation};
+	s->last_reload = {
+	    true,     "startup",      "", std::chrono::system_clock::now(), s->active.generation,
+	    apply_ms, s->last_maps_ms};
+	log::info(kComponent) << "startup: generation " << s->active.generation << " applied in " << apply_ms
+	                      << " ms (map writes " << s->last_maps_ms << " ms)";
 
 	auto watcher = ConfigWatcher::open(s->opts.config_path, *text);
 	if (!watcher.ok())
@@ -529,6 +607,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	EGRESS_TRY(watch(s->epoll.get(), s->feed->fd(), kDenyFeed));
 	if (s->http)
 		EGRESS_TRY(watch(s->epoll.get(), s->http->fd(), kHttp));
+	if (s->uplink_watcher)
+		EGRESS_TRY(watch(s->epoll.get(), s->uplink_watcher->fd(), kUplink));
 
 	s->metrics.set_build_info(kVersion, EGRESS_ABI_VERSION);
 	s->collect();
@@ -614,6 +694,9 @@ Status Daemon::run() {
 				break;
 			case kResolver:
 				s.on_address_changes();
+				break;
+			case kUplink:
+				s.on_uplink_change();
 				break;
 			}
 		}

@@ -9,6 +9,7 @@
 //                 -> name index (dst_names, `ips`)
 //   resolver      address changes of actively resolved exact names -> learned maps
 //   control       the unix control socket (control_server.h), the metrics HTTP endpoint
+//   uplink        (uplink: auto) rtnetlink link/route/address changes -> move the TC backstop
 //
 // A reload that fails (parse, validate, compile, map write) keeps the last good policy enforced,
 // logs why, bumps egress_policy_reload_errors_total and shows in `status` (last_error,

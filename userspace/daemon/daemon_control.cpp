@@ -1,5 +1,6 @@
 // The control verbs (docs/daemon.md) and the HTTP endpoint's paths, answered from the daemon's
 // live state: the policy in force, the kernel's maps and counters, the deny feed.
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,6 +74,23 @@ control::Response Daemon::State::handle(const control::Request& r) {
 	return control::error_response(Error("unhandled command", EINVAL));
 }
 
+json Daemon::State::uplink_status() {
+	std::optional<kernel::Uplink> uplink;
+	if (uplink_watcher) {
+		uplink = uplink_watcher->current();
+	} else if (uplink_mode == UplinkMode::named) {
+		// A named interface need not carry the default route: take the route's details only when
+		// it does.
+		if (auto found = kernel::find_uplink(); found.ok() && found->ifname == active.config.uplink) {
+			uplink = std::move(*found);
+		} else if (unsigned idx = if_nametoindex(active.config.uplink.c_str()); idx != 0) {
+			uplink =
+			    kernel::Uplink{active.config.uplink, static_cast<int>(idx), {}, std::nullopt};
+		}
+	}
+	return uplink_json(uplink_mode, active.config.uplink, uplink, backstop_ifindex, false);
+}
+
 json Daemon::State::status_json() {
 	json j;
 	j["daemon"] = "up";
@@ -90,7 +108,9 @@ json Daemon::State::status_json() {
 	                    {"trigger", last_reload.trigger},
 	                    {"time", rfc3339(last_reload.time)},
 	                    {"error", last_reload.error},
-	                    {"generation", last_reload.generation}};
+	                    {"generation", last_reload.generation},
+	                    {"apply_ms", last_reload.apply_ms},
+	                    {"maps_ms", last_reload.maps_ms}};
 	j["last_error"] = last_error;
 	j["reload_errors"] = reload_errors;
 	j["cgroup"] = {{"path", cgroup_path}, {"id", dp->cgroup_id()}};
@@ -132,6 +152,13 @@ json Daemon::State::status_json() {
 	                     {"trusted_resolvers", trusted},
 	                     {"resolv_conf", opts.resolv_conf},
 	                     {"check_key_set", check_key != 0}};
+	j["uplink"] = uplink_status();
+	if (auto addrs = kernel::node_addresses(); addrs.ok()) {
+		j["node_addresses"] = *addrs;
+	} else {
+		j["node_addresses"] = json::array();
+		j["node_addresses_error"] = addrs.error().to_string();
+	}
 	j["control_connections"] = control ? control->connections() : 0;
 	return j;
 }

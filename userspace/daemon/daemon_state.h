@@ -25,8 +25,10 @@
 #include "daemon/http_server.h"
 #include "daemon/learned_book.h"
 #include "daemon/resolver_worker.h"
+#include "daemon/uplink_plan.h"
 #include "kernel/datapath.h"
 #include "kernel/event_reader.h"
+#include "kernel/uplink.h"
 #include "policy/compiled_policy.h"
 #include "policy/config.h"
 
@@ -46,6 +48,10 @@ struct ReloadResult {
 	std::string error;
 	std::chrono::system_clock::time_point time;
 	uint64_t generation = 0; // the generation in force afterwards
+	// Wall time of the apply (compile + desired state + map writes) and of its map writes alone;
+	// what elapsed until the failure on a failed reload.
+	double apply_ms = 0;
+	double maps_ms = 0;
 };
 
 struct Daemon::State {
@@ -62,6 +68,13 @@ struct Daemon::State {
 	egress_config kernel_config{};
 	uint64_t check_key = 0; // of egress_names' check hash; fixed once the datapath is loaded
 	bool ready = false;
+	double last_maps_ms = 0; // of the latest enforce()
+
+	// The TC backstop's uplink (uplink_plan.h). Only `auto` has a watcher; the interface our
+	// filter is on is what the install record says (0: none).
+	UplinkMode uplink_mode = UplinkMode::off;
+	std::optional<kernel::UplinkWatcher> uplink_watcher;
+	uint32_t backstop_ifindex = 0;
 
 	audit::Metrics metrics;
 	audit::NameIndex names;
@@ -90,12 +103,15 @@ struct Daemon::State {
 	void heartbeat();
 	void collect();
 	void on_address_changes();
+	void follow_uplink(const std::optional<kernel::Uplink>& uplink);
+	void on_uplink_change();
 	void restart_resolver_if_needed(const policy::Config& config);
 	std::string node_name() const;
 
 	// daemon_control.cpp
 	control::Response handle(const control::Request& request);
 	nlohmann::json status_json();
+	nlohmann::json uplink_status();
 	nlohmann::json ips_json();
 	Result<nlohmann::json> check_json(const control::Request& request);
 	Result<nlohmann::json> denies_json(const control::Request& request);

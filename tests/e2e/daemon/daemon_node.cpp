@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -132,8 +133,13 @@ DaemonNode::~DaemonNode() {
 		for (int i = 0; i < 50 && rmdir(it->c_str()) != 0 && errno == EBUSY; ++i)
 			std::this_thread::sleep_for(20ms);
 	}
-	// Detach and unpin what egressd left (it leaves enforcement in place on purpose).
-	(void)kernel::uninstall(pin_dir());
+	// Detach and unpin what egressd left (it leaves enforcement in place on purpose). Inside the
+	// client namespace: the install record's TC ifindex (uplink: auto) is one of that namespace,
+	// and the same number in the host's namespace is a real interface.
+	std::string pins = pin_dir();
+	if (testlib::run_in(net_->client(), nullptr,
+	                    [pins] { return kernel::uninstall(pins).ok() ? 0 : 1; }) != 0)
+		std::fprintf(stderr, "uninstalling %s in %s failed\n", pins.c_str(), net_->client().c_str());
 	cg_.reset();
 	pins_.reset();
 	net_.reset();
