@@ -137,12 +137,19 @@ std::vector<std::string> table_row(const Entry& e) {
 } // namespace
 
 std::string ports_text(const Entry& e) {
+	// Appends, not "x" + std::string: GCC 12 flags the latter with a bogus -Wrestrict at -O3.
 	std::string out;
-	for (std::size_t i = 0; i < e.protocols.size(); ++i)
-		out += (i ? "+" : "") + std::string(to_string(e.protocols[i]));
-	out += "/";
-	for (std::size_t i = 0; i < e.ports.size(); ++i)
-		out += (i ? "," : "") + std::to_string(e.ports[i]);
+	for (std::size_t i = 0; i < e.protocols.size(); ++i) {
+		if (i)
+			out += '+';
+		out += to_string(e.protocols[i]);
+	}
+	out += '/';
+	for (std::size_t i = 0; i < e.ports.size(); ++i) {
+		if (i)
+			out += ',';
+		out += std::to_string(e.ports[i]);
+	}
 	return out;
 }
 

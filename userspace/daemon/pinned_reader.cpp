@@ -39,11 +39,18 @@ std::string ports_text(const egress_ports& p) {
 		                    : r.proto == EGRESS_PROTO_ANY    ? "any"
 		                                                     : std::to_string(r.proto);
 		std::string item = proto;
-		if (r.proto != EGRESS_PROTO_ANY && !(r.port_lo == 0 && r.port_hi == 65535))
-			item += "/" + (r.port_lo == r.port_hi
-			                   ? std::to_string(r.port_lo)
-			                   : std::to_string(r.port_lo) + "-" + std::to_string(r.port_hi));
-		out += (out.empty() ? "" : ",") + item;
+		// Appends, not "x" + std::string: GCC 12 flags the latter with a bogus -Wrestrict at -O3.
+		if (r.proto != EGRESS_PROTO_ANY && !(r.port_lo == 0 && r.port_hi == 65535)) {
+			item += '/';
+			item += std::to_string(r.port_lo);
+			if (r.port_lo != r.port_hi) {
+				item += '-';
+				item += std::to_string(r.port_hi);
+			}
+		}
+		if (!out.empty())
+			out += ',';
+		out += item;
 	}
 	return out;
 }
