@@ -228,7 +228,8 @@ static __always_inline __u32 judged_by_socket(struct __sk_buff *skb)
 		return EGRESS_REASON_JUDGED_SOCKET;
 	if (full->type == SOCK_DGRAM && full->protocol == IPPROTO_UDP) {
 		/* A connected UDP socket talking to anything but port 53 carries no DNS query: it
-		 * takes the TCP fast path. Unconnected ones (dst_port 0) may sendto() a resolver. */
+		 * takes the TCP fast path. Unconnected ones (dst_port 0) may sendto() a resolver.
+		 */
 		if (full->dst_port && full->dst_port != bpf_htons(53))
 			return EGRESS_REASON_JUDGED_SOCKET;
 		return JUDGED_UDP_SOCKET;
@@ -243,8 +244,8 @@ int skb_egress(struct __sk_buff *skb)
 	__u32 reason = judged_by_socket(skb);
 	struct flow f = {};
 
-	/* TCP and connected non-DNS UDP sockets (most packets) carry no DNS query: they leave before
-	 * anything is parsed. */
+	/* TCP and connected non-DNS UDP sockets (most packets) carry no DNS query: they leave
+	 * before anything is parsed. */
 	if (reason == EGRESS_REASON_JUDGED_SOCKET || reason == EGRESS_REASON_REPLY) {
 		count(EGRESS_HOOK_SKB_EGRESS, reason);
 		return SKB_PASS;
@@ -304,7 +305,8 @@ int tc_backstop(struct __sk_buff *skb)
 	struct flow f = {};
 
 	if (reason != NOT_JUDGED_YET) {
-		count(EGRESS_HOOK_TC, reason == JUDGED_UDP_SOCKET ? EGRESS_REASON_JUDGED_SOCKET : reason);
+		count(EGRESS_HOOK_TC,
+		      reason == JUDGED_UDP_SOCKET ? EGRESS_REASON_JUDGED_SOCKET : reason);
 		return TC_ACT_OK;
 	}
 	f.hook = EGRESS_HOOK_TC;

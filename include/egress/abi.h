@@ -90,23 +90,23 @@ enum egress_hook {
 enum egress_reason {
 	/* allow */
 	EGRESS_REASON_LOOPBACK = 0,
-	EGRESS_REASON_FLOOR = 1,         /* safety floor: cluster CIDRs, DNS, IMDS, wireserver, API server */
-	EGRESS_REASON_LEARNED = 2,       /* address learned from an allowed DNS answer, not expired */
-	EGRESS_REASON_CIDR = 3,          /* static CIDR rule (service tag, operator CIDR) */
+	EGRESS_REASON_FLOOR = 1,	 /* safety floor: cluster CIDRs, DNS, IMDS, wireserver, API server */
+	EGRESS_REASON_LEARNED = 2,	 /* address learned from an allowed DNS answer, not expired */
+	EGRESS_REASON_CIDR = 3,		 /* static CIDR rule (service tag, operator CIDR) */
 	EGRESS_REASON_JUDGED_SOCKET = 4, /* skb of a socket the connect/sendmsg hook already judged */
-	EGRESS_REASON_REPLY = 5,         /* reply of an accepted (inbound) connection or to a UDP peer */
-	EGRESS_REASON_ICMP_ERROR = 6,    /* ICMP error belonging to an allowed flow */
-	EGRESS_REASON_NEIGHBOR = 7,      /* IPv6 neighbour discovery / router solicitation / MLD */
-	EGRESS_REASON_NOT_IP = 8,        /* neither IPv4 nor IPv6 (ARP ...) */
+	EGRESS_REASON_REPLY = 5,	 /* reply of an accepted (inbound) connection or to a UDP peer */
+	EGRESS_REASON_ICMP_ERROR = 6,	 /* ICMP error belonging to an allowed flow */
+	EGRESS_REASON_NEIGHBOR = 7,	 /* IPv6 neighbour discovery / router solicitation / MLD */
+	EGRESS_REASON_NOT_IP = 8,	 /* neither IPv4 nor IPv6 (ARP ...) */
 	/* deny (or audit) */
 	EGRESS_REASON_NO_RULE = 9,    /* no rule covers the destination */
 	EGRESS_REASON_PORT = 10,      /* the destination is allowed, but not this protocol/port */
 	EGRESS_REASON_EXPIRED = 11,   /* learned once, TTL (+grace) ran out */
 	EGRESS_REASON_UDP_PROBE = 12, /* UDP connect() to an unknown address (getaddrinfo, ping) */
-	EGRESS_REASON_RAW = 13,       /* raw socket / ICMP to a non-allowed destination */
+	EGRESS_REASON_RAW = 13,	      /* raw socket / ICMP to a non-allowed destination */
 	/* DNS learning (cgroup_skb/ingress) */
 	EGRESS_REASON_DNS_PARSED = 14,
-	EGRESS_REASON_DNS_LEARNED = 15,   /* one per A/AAAA record learned */
+	EGRESS_REASON_DNS_LEARNED = 15,	  /* one per A/AAAA record learned */
 	EGRESS_REASON_DNS_UNTRUSTED = 16, /* response from a resolver not in the trusted set */
 	EGRESS_REASON_DNS_NO_QUERY = 17,  /* no matching outstanding query (forged/late) */
 	EGRESS_REASON_DNS_NAME_NOT_ALLOWED = 18,
@@ -117,7 +117,7 @@ enum egress_reason {
 	EGRESS_REASON_DNS_TCP = 23, /* DNS over TCP: not parsed in BPF */
 	/* event plumbing */
 	EGRESS_REASON_EVENT_RATE_LIMITED = 24, /* deny event suppressed by the per-flow limit */
-	EGRESS_REASON_EVENT_LOST = 25,         /* ring buffer full: event dropped */
+	EGRESS_REASON_EVENT_LOST = 25,	       /* ring buffer full: event dropped */
 	EGRESS_REASON_MAX,
 };
 
@@ -183,10 +183,11 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_learned6_key) == 16, "egress_learned6_
 /* The fields a connect4 decision reads (expiry, ports) come first: with 100k entries a lookup is
  * a cache miss, and keeping them next to the key saves a line (~8% per decision, measured). */
 struct egress_learned_value {
-	__u64 expires_ns; /* CLOCK_BOOTTIME; the datapath may compare with the coarse clock (bpf/lib/settings.h) */
+	__u64 expires_ns; /* CLOCK_BOOTTIME; the datapath may compare with the coarse clock
+			     (bpf/lib/settings.h) */
 	struct egress_ports ports;
-	__u64 name_hash;  /* suffix hash of the allowed name it was learned under */
-	__u32 ttl;        /* TTL of the answer, seconds, before clamping */
+	__u64 name_hash; /* suffix hash of the allowed name it was learned under */
+	__u32 ttl;	 /* TTL of the answer, seconds, before clamping */
 	__u32 pad;
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_learned_value) == 96, "egress_learned_value layout");
@@ -221,9 +222,9 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_flow_key) == 32, "egress_flow_key layo
 struct egress_install_info {
 	__u32 abi_version;
 	__u32 tc_ifindex; /* 0: no TC backstop attached */
-	__u32 flags;      /* EGRESS_INSTALL_* */
+	__u32 flags;	  /* EGRESS_INSTALL_* */
 	__u32 pad;
-	__u64 cgroup_id;  /* the cgroup the links are attached to */
+	__u64 cgroup_id; /* the cgroup the links are attached to */
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_install_info) == 24, "egress_install_info layout");
 
@@ -232,10 +233,10 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_install_info) == 24, "egress_install_i
 /* The one-entry runtime configuration (array map, key 0). */
 struct egress_config {
 	__u32 abi_version;
-	__u8 mode;      /* enum egress_mode */
+	__u8 mode;	/* enum egress_mode */
 	__u8 fail_mode; /* enum egress_fail_mode */
 	__u8 pad[2];
-	__u64 heartbeat_ns;       /* CLOCK_BOOTTIME of the daemon's last heartbeat */
+	__u64 heartbeat_ns;	  /* CLOCK_BOOTTIME of the daemon's last heartbeat */
 	__u64 heartbeat_stale_ns; /* fail-open: heartbeat older than this -> audit */
 	__u64 policy_generation;
 };
@@ -323,7 +324,7 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_key) == 16, "egress_dns_quer
 
 struct egress_dns_query_value {
 	__u64 qname_hash; /* sh1 of the whole question name (include/egress/name_hash.h) */
-	__u64 sent_ns;    /* CLOCK_BOOTTIME */
+	__u64 sent_ns;	  /* CLOCK_BOOTTIME */
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_value) == 16, "egress_dns_query_value layout");
 

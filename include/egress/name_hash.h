@@ -73,7 +73,7 @@
 /* What a name-rule entry matches (the key's kind and the value's kind; 0 is never valid, so a
  * zeroed value matches nothing). */
 enum egress_name_kind {
-	EGRESS_NAME_EXACT = 1,         /* the whole name equals the stored suffix */
+	EGRESS_NAME_EXACT = 1,	       /* the whole name equals the stored suffix */
 	EGRESS_NAME_WILDCARD_ONE = 2,  /* "*.suffix": exactly one more label */
 	EGRESS_NAME_WILDCARD_MANY = 3, /* "**.suffix": one or more labels */
 };
@@ -87,19 +87,19 @@ static inline __u8 egress_name_lower(__u8 c)
 }
 
 #define EGRESS_NAME_LOWER_1(i) ((i) + (((i) >= 'A' && (i) <= 'Z') ? 'a' - 'A' : 0))
-#define EGRESS_NAME_LOWER_4(i)                                                                  \
-	EGRESS_NAME_LOWER_1(i), EGRESS_NAME_LOWER_1((i) + 1), EGRESS_NAME_LOWER_1((i) + 2),     \
-		EGRESS_NAME_LOWER_1((i) + 3)
-#define EGRESS_NAME_LOWER_16(i)                                                                 \
-	EGRESS_NAME_LOWER_4(i), EGRESS_NAME_LOWER_4((i) + 4), EGRESS_NAME_LOWER_4((i) + 8),     \
-		EGRESS_NAME_LOWER_4((i) + 12)
-#define EGRESS_NAME_LOWER_64(i)                                                                 \
-	EGRESS_NAME_LOWER_16(i), EGRESS_NAME_LOWER_16((i) + 16), EGRESS_NAME_LOWER_16((i) + 32), \
-		EGRESS_NAME_LOWER_16((i) + 48)
+#define EGRESS_NAME_LOWER_4(i)                                                                               \
+	EGRESS_NAME_LOWER_1(i), EGRESS_NAME_LOWER_1((i) + 1), EGRESS_NAME_LOWER_1((i) + 2),                  \
+	    EGRESS_NAME_LOWER_1((i) + 3)
+#define EGRESS_NAME_LOWER_16(i)                                                                              \
+	EGRESS_NAME_LOWER_4(i), EGRESS_NAME_LOWER_4((i) + 4), EGRESS_NAME_LOWER_4((i) + 8),                  \
+	    EGRESS_NAME_LOWER_4((i) + 12)
+#define EGRESS_NAME_LOWER_64(i)                                                                              \
+	EGRESS_NAME_LOWER_16(i), EGRESS_NAME_LOWER_16((i) + 16), EGRESS_NAME_LOWER_16((i) + 32),             \
+	    EGRESS_NAME_LOWER_16((i) + 48)
 /* The 256 initialisers of a lower-casing table equal to egress_name_lower(). */
-#define EGRESS_NAME_LOWER_TABLE                                                                 \
-	EGRESS_NAME_LOWER_64(0), EGRESS_NAME_LOWER_64(64), EGRESS_NAME_LOWER_64(128),           \
-		EGRESS_NAME_LOWER_64(192)
+#define EGRESS_NAME_LOWER_TABLE                                                                              \
+	EGRESS_NAME_LOWER_64(0), EGRESS_NAME_LOWER_64(64), EGRESS_NAME_LOWER_64(128),                        \
+	    EGRESS_NAME_LOWER_64(192)
 
 /* First hash (the map key): FNV-1a 64 over lower-cased bytes, fed in reverse order. */
 static inline __u64 egress_name_hash_init(void)
