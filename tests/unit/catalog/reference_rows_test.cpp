@@ -74,8 +74,8 @@ protected:
 	json ref_;
 };
 
-TEST_F(CatalogReference, ReferenceHasAll186Rows) {
-	EXPECT_EQ(ref_["entries"].size(), 186u);
+TEST_F(CatalogReference, ReferenceHasAll195Rows) {
+	EXPECT_EQ(ref_["entries"].size(), 195u);
 }
 
 TEST_F(CatalogReference, EveryReferenceRowIsInTheCatalogWithTheSameFacts) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "policy/compiled_policy.h"
+#include "policy/compiler.h"
 #include "policy_test_support.h"
 
 namespace egress::policy::test {
@@ -182,6 +183,38 @@ TEST(ReferenceTables, RecommendedAndFeatureRowsFollowTheConfig) {
 		EXPECT_NE(find_name(full, name), nullptr) << name;
 	}
 	EXPECT_TRUE(allows(find_name(full, "*.mp.microsoft.com")->ports, tcp(80)));
+}
+
+// The 2019/2020 editions print the tunnel ports on the API server (*.hcp) and tunnel-end (*.tun)
+// names of each cloud (seed-000/001: HTTPS:443, TCP:22, TCP:9000, UDP:1194). A 2020 render gives
+// each of those names exactly these ports, whichever rows they come from.
+TEST(ReferenceTables, Edition2020GivesEachTunnelNameTheSeedPorts) {
+	const std::vector<PortRange> seed_ports = {tcp(22), tcp(443), tcp(9000), udp(1194)};
+	for (const auto& c : cloud_cases()) {
+		SCOPED_TRACE(c.cloud);
+		Config config = load_case_config(c);
+		config.edition = Edition::v2020;
+		config.konnectivity = false;
+		auto policy = compile(config, embedded_catalog(), nullptr);
+		ASSERT_TRUE(policy.ok()) << policy.error().to_string();
+		std::string suffix = c.cloud == "AzureCloud"        ? ".azmk8s.io"
+		                     : c.cloud == "AzureChinaCloud" ? ".cx.prod.service.azk8s.cn"
+		                                                    : ".cx.aks.containerservice.azure.us";
+		for (const std::string host : {"hcp", "tun"}) {
+			std::string domain = host + "." + c.location + suffix;
+			SCOPED_TRACE(domain);
+			std::vector<PortRange> have;
+			for (const auto& n : policy->names)
+				if (n.kind == NameKind::one_label && n.domain() == domain)
+					have.insert(have.end(), n.ports.begin(), n.ports.end());
+			ASSERT_FALSE(have.empty()) << "*." << domain << " missing";
+			for (const auto& p : seed_ports)
+				EXPECT_TRUE(allows(have, p)) << "*." << domain << " lacks " << p.to_string();
+			for (const auto& p : have)
+				EXPECT_NE(std::find(seed_ports.begin(), seed_ports.end(), p), seed_ports.end())
+				    << "*." << domain << " has " << p.to_string() << ", which the seeds do not print";
+		}
+	}
 }
 
 } // namespace

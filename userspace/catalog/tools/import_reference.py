@@ -38,6 +38,7 @@ WILDCARDS = {
     "*.azk8s.cn": (ANY, "China mirror domain: real names sit deeper (mcr.azk8s.cn, *.data.mcr.azk8s.cn, *.cx.prod.service.azk8s.cn)"),
     "*.blob.core.windows.net": (ONE, "storage account endpoint: <account>.blob.core.windows.net, one label"),
     "*.file.core.windows.net": (ONE, "storage account endpoint: <account>.file.core.windows.net, one label"),
+    "*.vault.azure.cn": (ONE, "Key Vault endpoint: <vault-name>.vault.azure.cn, one label"),
     "*.vault.usgovcloudapi.net": (ONE, "Key Vault endpoint: <vault-name>.vault.usgovcloudapi.net, one label"),
     "*.ods.opinsights.azure.com": (ONE, "Log Analytics workspace endpoint: <workspace-id>.ods..., one label"),
     "*.oms.opinsights.azure.com": (ONE, "Log Analytics workspace endpoint: <workspace-id>.oms..., one label"),
