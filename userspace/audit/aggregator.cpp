@@ -27,7 +27,7 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const {
 	    uint64_t(k.dport) << 32 | uint64_t(k.src.family) << 48 | uint64_t(k.dst.family) << 56);
 	mix(k.cgroup_id);
 	mix(k.policy_generation);
-	for (const Address* a : {&k.src, &k.dst})
+	for (const IpAddress* a : {&k.src, &k.dst})
 		for (uint8_t b : a->bytes)
 			mix(b);
 	return static_cast<size_t>(h);

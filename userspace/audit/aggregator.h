@@ -29,8 +29,8 @@ struct FlowKey {
 	uint16_t dport = 0;
 	uint64_t cgroup_id = 0;
 	uint64_t policy_generation = 0;
-	Address src;
-	Address dst;
+	IpAddress src;
+	IpAddress dst;
 
 	static FlowKey of(const DenyEvent& e);
 	bool operator==(const FlowKey&) const = default;

@@ -39,32 +39,6 @@ std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
 	return buf;
 }
 
-std::string proto_name(uint8_t proto) {
-	switch (proto) {
-	case EGRESS_PROTO_TCP:
-		return "tcp";
-	case EGRESS_PROTO_UDP:
-		return "udp";
-	case EGRESS_PROTO_ICMP:
-		return "icmp";
-	case EGRESS_PROTO_ICMPV6:
-		return "icmpv6";
-	default:
-		return std::to_string(proto);
-	}
-}
-
-std::string_view family_name(uint8_t family) {
-	switch (family) {
-	case AF_INET:
-		return "ipv4";
-	case AF_INET6:
-		return "ipv6";
-	default:
-		return "";
-	}
-}
-
 std::chrono::system_clock::time_point boot_to_wall(uint64_t ts_ns, uint64_t boot_now_ns,
                                                    std::chrono::system_clock::time_point wall_now) {
 	if (ts_ns == 0 || ts_ns > boot_now_ns)
@@ -83,10 +57,11 @@ nlohmann::ordered_json to_json(const DenyRecord& r, std::string_view node) {
 	j["reason"] = code_name(reason_name(e.reason), "reason", e.reason);
 	j["hook"] = code_name(hook_name(e.hook), "hook", e.hook);
 	j["family"] = family_name(e.dst.family);
-	j["proto"] = proto_name(e.proto);
-	j["src"] = to_string(e.src);
+	// Protocol 0 in a packet is an IPv6 hop-by-hop header the parser did not get past, not "any".
+	j["proto"] = e.proto == 0 ? std::string("0") : proto_name(e.proto);
+	j["src"] = e.src.to_string();
 	j["sport"] = e.sport;
-	j["dst"] = to_string(e.dst);
+	j["dst"] = e.dst.to_string();
 	j["dport"] = e.dport;
 	j["dst_names"] = r.dst_names;
 	j["cgroup_id"] = e.cgroup_id;

@@ -36,12 +36,6 @@ std::string format_deny_line(const DenyRecord& record, std::string_view node);
 // "2026-11-21T09:30:30.123Z": RFC 3339, UTC, millisecond precision.
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
 
-// "tcp", "udp", "icmp", "icmpv6", else the protocol number in decimal.
-std::string proto_name(uint8_t proto);
-
-// "ipv4", "ipv6", "" otherwise.
-std::string_view family_name(uint8_t family);
-
 // The wall-clock time of a kernel CLOCK_BOOTTIME timestamp, given a reading of both clocks. A
 // timestamp in the future or zero (no timestamp) maps to `wall_now`.
 std::chrono::system_clock::time_point boot_to_wall(uint64_t ts_ns, uint64_t boot_now_ns,

@@ -19,14 +19,11 @@ bool known_family(uint8_t family) {
 	return family == AF_INET || family == AF_INET6;
 }
 
-Address make_address(uint8_t family, const uint8_t (&bytes)[16]) {
-	Address a;
-	a.family = family;
-	// Bytes past an IPv4 address are whatever the BPF program left there (zero in practice); the
-	// address compares and hashes as a value, so normalise them.
-	size_t n = family == AF_INET ? 4 : 16;
-	std::copy_n(bytes, n, a.bytes.begin());
-	return a;
+// Bytes past an IPv4 address are whatever the BPF program left there (zero in practice); the
+// address compares and hashes as a value, so only the family's bytes are taken.
+IpAddress make_address(uint8_t family, const uint8_t (&bytes)[16]) {
+	auto a = ip_from_af(family, bytes);
+	return a.ok() ? *a : IpAddress{};
 }
 
 template <size_t N>

@@ -10,21 +10,10 @@
 #include <string>
 #include <variant>
 
+#include "common/ip_address.h"
 #include "common/result.h"
 
 namespace egress::audit {
-
-// An IPv4 or IPv6 address as the kernel stores it: IPv4 in the first 4 bytes.
-struct Address {
-	uint8_t family = 0; // AF_INET or AF_INET6
-	std::array<uint8_t, 16> bytes{};
-
-	bool operator==(const Address&) const = default;
-	auto operator<=>(const Address&) const = default;
-};
-
-// "10.0.0.1", "2001:db8::1"; "" for an unknown family.
-std::string to_string(const Address& address);
 
 struct DenyEvent {
 	uint8_t verdict = 0; // EGRESS_VERDICT_DENY or _AUDIT
@@ -37,14 +26,14 @@ struct DenyEvent {
 	uint64_t ts_ns = 0; // CLOCK_BOOTTIME
 	uint64_t cgroup_id = 0;
 	uint64_t policy_generation = 0;
-	Address src;
-	Address dst;
+	IpAddress src;
+	IpAddress dst;
 	std::string comm; // "" when the hook has no process context
 	uint64_t sock_cookie = 0;
 };
 
 struct LearnEvent {
-	Address address;
+	IpAddress address;
 	uint32_t ttl = 0;
 	uint64_t ts_ns = 0;
 	uint64_t cgroup_id = 0;

@@ -1,34 +1,8 @@
 #include "audit/name_index.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 
 namespace egress::audit {
-
-Address unmap_ipv4(const Address& a) {
-	static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	if (a.family != AF_INET6 || !std::equal(kMapped, kMapped + 12, a.bytes.begin()))
-		return a;
-	Address v4;
-	v4.family = AF_INET;
-	std::copy_n(a.bytes.begin() + 12, 4, v4.bytes.begin());
-	return v4;
-}
-
-size_t NameIndex::AddressHash::operator()(const Address& a) const {
-	// FNV-1a over family and bytes: cheap, and addresses are not attacker-chosen keys here
-	// (only answers to allowed names are learned).
-	uint64_t h = 1469598103934665603ULL;
-	auto mix = [&h](uint8_t b) {
-		h ^= b;
-		h *= 1099511628211ULL;
-	};
-	mix(a.family);
-	for (uint8_t b : a.bytes)
-		mix(b);
-	return static_cast<size_t>(h);
-}
 
 NameIndex::NameIndex(NameIndexOptions options) : options_(options) {
 	if (options_.max_addresses == 0)
@@ -40,7 +14,7 @@ NameIndex::NameIndex(NameIndexOptions options) : options_(options) {
 void NameIndex::learn(const LearnEvent& event) {
 	if (event.name.empty())
 		return;
-	Address key = unmap_ipv4(event.address);
+	IpAddress key = event.address.unmapped();
 	std::lock_guard lock(mu_);
 	auto it = index_.find(key);
 	if (it == index_.end()) {
@@ -60,9 +34,9 @@ void NameIndex::learn(const LearnEvent& event) {
 	}
 }
 
-std::vector<LearnedName> NameIndex::lookup(const Address& address, uint64_t now_ns) const {
+std::vector<LearnedName> NameIndex::lookup(const IpAddress& address, uint64_t now_ns) const {
 	std::lock_guard lock(mu_);
-	auto it = index_.find(unmap_ipv4(address));
+	auto it = index_.find(address.unmapped());
 	if (it == index_.end())
 		return {};
 	std::vector<LearnedName> out;
@@ -73,7 +47,7 @@ std::vector<LearnedName> NameIndex::lookup(const Address& address, uint64_t now_
 	return out;
 }
 
-std::vector<std::string> NameIndex::names(const Address& address, uint64_t now_ns) const {
+std::vector<std::string> NameIndex::names(const IpAddress& address, uint64_t now_ns) const {
 	std::vector<std::string> out;
 	for (auto& n : lookup(address, now_ns))
 		out.push_back(std::move(n.name));

@@ -36,12 +36,12 @@ public:
 
 	// Names for the address, most recently learned first; those whose expiry + retention is
 	// before now_ns are left out. IPv4-mapped IPv6 addresses are looked up as IPv4.
-	std::vector<LearnedName> lookup(const Address& address, uint64_t now_ns) const;
-	std::vector<std::string> names(const Address& address, uint64_t now_ns) const;
+	std::vector<LearnedName> lookup(const IpAddress& address, uint64_t now_ns) const;
+	std::vector<std::string> names(const IpAddress& address, uint64_t now_ns) const;
 
 	// Every address with its live names, most recently learned first (`egressctl ips`).
 	struct Entry {
-		Address address;
+		IpAddress address;
 		std::vector<LearnedName> names; // most recent first
 	};
 	std::vector<Entry> snapshot(uint64_t now_ns) const;
@@ -52,17 +52,10 @@ public:
 	size_t size() const;
 
 private:
-	struct AddressHash {
-		size_t operator()(const Address& a) const;
-	};
-
 	NameIndexOptions options_;
 	mutable std::mutex mu_;
 	std::list<Entry> order_; // most recently learned first
-	std::unordered_map<Address, std::list<Entry>::iterator, AddressHash> index_;
+	std::unordered_map<IpAddress, std::list<Entry>::iterator, IpAddressHash> index_;
 };
-
-// ::ffff:a.b.c.d -> a.b.c.d; any other address unchanged.
-Address unmap_ipv4(const Address& address);
 
 } // namespace egress::audit

@@ -91,9 +91,9 @@ bool lookup(const kernel::PinLayout& pins, kernel::MapId id, const Key& key, Val
 	return fd.ok() && bpf_map_lookup_elem(fd->get(), &key, &value) == 0;
 }
 
-bool lpm_lookup(const kernel::PinLayout& pins, kernel::MapId v4, kernel::MapId v6,
-                const policy::IpAddress& addr, egress_ports& out) {
-	if (addr.family == policy::Family::v4) {
+bool lpm_lookup(const kernel::PinLayout& pins, kernel::MapId v4, kernel::MapId v6, const IpAddress& addr,
+                egress_ports& out) {
+	if (addr.family == Family::v4) {
 		egress_lpm4_key key{32, {}};
 		std::memcpy(key.addr, addr.bytes.data(), 4);
 		return lookup(pins, v4, key, out);
@@ -103,8 +103,8 @@ bool lpm_lookup(const kernel::PinLayout& pins, kernel::MapId v4, kernel::MapId v
 	return lookup(pins, v6, key, out);
 }
 
-bool learned_lookup(const kernel::PinLayout& pins, const policy::IpAddress& addr, egress_learned_value& out) {
-	if (addr.family == policy::Family::v4) {
+bool learned_lookup(const kernel::PinLayout& pins, const IpAddress& addr, egress_learned_value& out) {
+	if (addr.family == Family::v4) {
 		egress_learned4_key key{};
 		std::memcpy(key.addr, addr.bytes.data(), 4);
 		return lookup(pins, kernel::MapId::learned4, key, out);
@@ -118,7 +118,7 @@ bool learned_lookup(const kernel::PinLayout& pins, const policy::IpAddress& addr
 
 Result<nlohmann::json> pinned_check(const std::string& pin_dir, const std::string& dest,
                                     const std::string& proto_name) {
-	policy::Proto proto = proto_name == "udp" ? policy::Proto::udp : policy::Proto::tcp;
+	Proto proto = proto_name == "udp" ? Proto::udp : Proto::tcp;
 	auto query = policy::parse_check_query(dest, proto);
 	if (!query.ok())
 		return std::move(query).error();
@@ -132,7 +132,7 @@ Result<nlohmann::json> pinned_check(const std::string& pin_dir, const std::strin
 	uint8_t p = static_cast<uint8_t>(proto);
 	uint16_t port = query->port.value_or(0);
 	const auto& addr = query->address;
-	bool v4 = addr.family == policy::Family::v4;
+	bool v4 = addr.family == Family::v4;
 
 	nlohmann::json matches = nlohmann::json::array();
 	std::string reason;

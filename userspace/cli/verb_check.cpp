@@ -102,13 +102,12 @@ int run_online_check(const CheckArgs& a, const Globals& g) {
 int run_check(const CheckArgs& a, const Globals& globals) {
 	if (a.config.empty()) {
 		// Parse first, so a bad DEST is a usage error before anything is contacted.
-		auto q = policy::parse_check_query(a.destination, policy::Proto::tcp);
+		auto q = policy::parse_check_query(a.destination, Proto::tcp);
 		if (!q.ok())
 			return fail(kExitUsage, "DEST: " + q.error().to_string());
 		return run_online_check(a, globals);
 	}
-	auto query = policy::parse_check_query(a.destination,
-	                                       a.proto == "udp" ? policy::Proto::udp : policy::Proto::tcp);
+	auto query = policy::parse_check_query(a.destination, a.proto == "udp" ? Proto::udp : Proto::tcp);
 	if (!query.ok())
 		return fail(kExitUsage, "DEST: " + query.error().to_string());
 	auto in = compile_inputs(globals, a.config, a.service_tags);

@@ -180,7 +180,7 @@ Result<DesiredState> Daemon::State::desired_for(const policy::CompiledPolicy& co
 	return desired;
 }
 
-std::vector<policy::IpAddress> Daemon::State::node_resolvers() const {
+std::vector<IpAddress> Daemon::State::node_resolvers() const {
 	if (opts.resolv_conf.empty())
 		return {};
 	auto text = read_text_file(opts.resolv_conf);

@@ -21,13 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-audit::Address audit_address(const resolver::Address& a) {
-	audit::Address out;
-	out.family = a.family == resolver::Family::v4 ? AF_INET : AF_INET6;
-	out.bytes = a.bytes;
-	return out;
-}
-
 std::string rfc3339(std::chrono::system_clock::time_point t) {
 	return audit::format_rfc3339_ms(t);
 }
@@ -170,7 +163,7 @@ json Daemon::State::ips_json() {
 	if (entries.ok()) {
 		for (const auto& e : *entries) {
 			json item = learned_json(e, now);
-			auto parsed = resolver::parse_address(e.address);
+			auto parsed = parse_ip(e.address);
 			std::set<std::string> known;
 			std::string source = "dns";
 			if (parsed.ok()) {
@@ -179,7 +172,7 @@ json Daemon::State::ips_json() {
 					for (const auto& h : it->second)
 						known.insert(h.name);
 				}
-				for (const auto& n : names.names(audit_address(*parsed), now))
+				for (const auto& n : names.names(*parsed, now))
 					known.insert(n);
 			}
 			item["names"] = known;
@@ -209,13 +202,12 @@ Result<json> Daemon::State::check_json(const control::Request& r) {
 	if (query->is_address) {
 		// The kernel's order: floor, then learned addresses, then CIDR rules. The offline check
 		// knows the rules; the daemon adds what was learned at run time.
-		resolver::Address a;
-		a.family =
-		    query->address.family == policy::Family::v4 ? resolver::Family::v4 : resolver::Family::v6;
+		IpAddress a;
+		a.family = query->address.family == Family::v4 ? Family::v4 : Family::v6;
 		a.bytes = query->address.bytes;
 		auto entries =
-		    read_learned(a.family == resolver::Family::v4 ? dp->map_fd(kernel::MapId::learned4) : -1,
-		                 a.family == resolver::Family::v6 ? dp->map_fd(kernel::MapId::learned6) : -1);
+		    read_learned(a.family == Family::v4 ? dp->map_fd(kernel::MapId::learned4) : -1,
+		                 a.family == Family::v6 ? dp->map_fd(kernel::MapId::learned6) : -1);
 		if (entries.ok()) {
 			for (const auto& e : *entries) {
 				if (e.address != query->address.to_string())
@@ -225,17 +217,17 @@ Result<json> Daemon::State::check_json(const control::Request& r) {
 				if (auto it = book.held().find(a); it != book.held().end())
 					for (const auto& h : it->second)
 						known.insert(h.name);
-				for (const auto& n : names.names(audit_address(a), now))
+				for (const auto& n : names.names(a, now))
 					known.insert(n);
 				learned["names"] = known;
 				j["learned"] = learned;
 				auto ports = policy_ports(e.value.ports);
 				bool port_ok =
-				    query->port ? policy::ports_allow(ports, query->proto, *query->port)
-				                : std::any_of(ports.begin(), ports.end(), [&](const auto& p) {
-					                  return p.proto == policy::Proto::any ||
-					                         p.proto == query->proto;
-				                  });
+				    query->port
+				        ? policy::ports_allow(ports, query->proto, *query->port)
+				        : std::any_of(ports.begin(), ports.end(), [&](const auto& p) {
+					          return p.proto == Proto::any || p.proto == query->proto;
+				          });
 				if (!result.allowed && e.value.expires_ns > now && port_ok) {
 					j["verdict"] = "allowed";
 					j["reason"] = "learned";

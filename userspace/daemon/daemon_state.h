@@ -98,7 +98,7 @@ struct Daemon::State {
 	Result<ActivePolicy> build(const policy::Config& config) const;
 	Result<DesiredState> desired_for(const policy::CompiledPolicy& compiled,
 	                                 const policy::Config& config) const;
-	std::vector<policy::IpAddress> node_resolvers() const;
+	std::vector<IpAddress> node_resolvers() const;
 	Status enforce(ActivePolicy& next);
 	void heartbeat();
 	void collect();

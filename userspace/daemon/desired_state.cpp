@@ -96,7 +96,7 @@ Result<egress_ports> kernel_ports(const std::vector<policy::PortRange>& ports, u
 std::vector<policy::PortRange> policy_ports(const egress_ports& ports) {
 	std::vector<policy::PortRange> out;
 	for (uint8_t i = 0; i < ports.n_ranges && i < EGRESS_MAX_PORT_RANGES; ++i)
-		out.push_back({static_cast<policy::Proto>(ports.ranges[i].proto), ports.ranges[i].port_lo,
+		out.push_back({static_cast<Proto>(ports.ranges[i].proto), ports.ranges[i].port_lo,
 		               ports.ranges[i].port_hi});
 	return out;
 }
@@ -110,7 +110,7 @@ Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, u
 		++id;
 		d.rules.push_back(
 		    {c.cidr.to_string(), false, c.floor, policy::ports_text(c.ports), c.origins});
-		bool v4 = c.cidr.family == policy::Family::v4;
+		bool v4 = c.cidr.family == Family::v4;
 		auto& bucket = c.floor ? (v4 ? floor4 : floor6) : (v4 ? cidr4 : cidr6);
 		bucket.push_back({&c, id});
 	}

@@ -41,7 +41,7 @@ struct DesiredState {
 	uint64_t name_check_key = 0;
 	// egress_dns_srv4/6, sorted and unique. Not derived from the policy: the daemon fills it
 	// (trusted_resolvers.h) from dnsServers and the node's resolv.conf.
-	std::vector<policy::IpAddress> resolvers;
+	std::vector<IpAddress> resolvers;
 	std::vector<std::string> exact_names; // what the resolver keeps resolved
 	std::vector<RuleRef> rules;           // rules[rule_id - 1]
 

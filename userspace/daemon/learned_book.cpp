@@ -105,27 +105,27 @@ uint8_t name_kind(const RuleRef* rule) {
 	return EGRESS_NAME_EXACT;
 }
 
-resolver::Address address_of(const egress_learned4_key& key) {
-	resolver::Address a;
-	a.family = resolver::Family::v4;
+IpAddress address_of(const egress_learned4_key& key) {
+	IpAddress a;
+	a.family = Family::v4;
 	std::memcpy(a.bytes.data(), key.addr, 4);
 	return a;
 }
 
-resolver::Address address_of(const egress_learned6_key& key) {
-	resolver::Address a;
-	a.family = resolver::Family::v6;
+IpAddress address_of(const egress_learned6_key& key) {
+	IpAddress a;
+	a.family = Family::v6;
 	std::memcpy(a.bytes.data(), key.addr, 16);
 	return a;
 }
 
-egress_learned4_key learned4_key(const resolver::Address& a) {
+egress_learned4_key learned4_key(const IpAddress& a) {
 	egress_learned4_key k{};
 	std::memcpy(k.addr, a.bytes.data(), 4);
 	return k;
 }
 
-egress_learned6_key learned6_key(const resolver::Address& a) {
+egress_learned6_key learned6_key(const IpAddress& a) {
 	egress_learned6_key k{};
 	std::memcpy(k.addr, a.bytes.data(), 16);
 	return k;

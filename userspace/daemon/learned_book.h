@@ -21,13 +21,13 @@
 
 #include "daemon/desired_state.h"
 #include "dns/name_rules.h"
-#include "resolver/address.h"
+#include "common/ip_address.h"
 #include "resolver/resolver.h"
 
 namespace egress::daemon {
 
 struct LearnedWrite {
-	resolver::Address address;
+	IpAddress address;
 	std::optional<egress_learned_value> value; // nullopt: delete the entry
 	// For a delete: the latest expiry the resolver gave the address. An entry in the map that
 	// expires later was refreshed by the kernel's learner and is left alone.
@@ -52,7 +52,7 @@ public:
 	// The value for an address given the names holding it (nullopt: none allowed).
 	std::optional<egress_learned_value> value_for(const std::vector<HeldName>& names) const;
 
-	const std::map<resolver::Address, std::vector<HeldName>>& held() const { return held_; }
+	const std::map<IpAddress, std::vector<HeldName>>& held() const { return held_; }
 
 	// Forgets every holding (a new resolver starts from scratch). Map entries are left to expire:
 	// they stay valid until their expiry, and the new resolver rewrites what it still finds.
@@ -70,7 +70,7 @@ private:
 	std::vector<dns::NameRuleEntry> entries_;
 	uint64_t check_key_ = 0;
 	std::optional<dns::KernelNameTable> table_;
-	std::map<resolver::Address, std::vector<HeldName>> held_;
+	std::map<IpAddress, std::vector<HeldName>> held_;
 };
 
 // For entries already in a learned map (written by an earlier daemon or the kernel learner): the
@@ -86,9 +86,9 @@ std::optional<egress_learned_value> relearn(const egress_learned_value& current,
 // The egress_name_kind of a name rule's pattern; 0 for a CIDR rule or none.
 uint8_t name_kind(const RuleRef* rule);
 
-resolver::Address address_of(const egress_learned4_key& key);
-resolver::Address address_of(const egress_learned6_key& key);
-egress_learned4_key learned4_key(const resolver::Address& a);
-egress_learned6_key learned6_key(const resolver::Address& a);
+IpAddress address_of(const egress_learned4_key& key);
+IpAddress address_of(const egress_learned6_key& key);
+egress_learned4_key learned4_key(const IpAddress& a);
+egress_learned6_key learned6_key(const IpAddress& a);
 
 } // namespace egress::daemon

@@ -45,8 +45,7 @@ Status apply_dns(const kernel::DnsMaps& dns, kernel::DnsMapId id, const std::vec
 }
 
 template <typename K>
-std::vector<std::pair<K, uint8_t>> resolver_keys(const std::vector<policy::IpAddress>& ips,
-                                                 policy::Family family) {
+std::vector<std::pair<K, uint8_t>> resolver_keys(const std::vector<IpAddress>& ips, Family family) {
 	std::vector<std::pair<K, uint8_t>> out;
 	for (const auto& ip : ips) {
 		if (ip.family != family)
@@ -158,16 +157,14 @@ Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredSt
 		names.emplace_back(e.key, e.value);
 	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::names, names, total));
 	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers4,
-	                     resolver_keys<egress_dns_resolver4_key>(d.resolvers, policy::Family::v4),
-	                     total));
+	                     resolver_keys<egress_dns_resolver4_key>(d.resolvers, Family::v4), total));
 	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers6,
-	                     resolver_keys<egress_dns_resolver6_key>(d.resolvers, policy::Family::v6),
-	                     total));
+	                     resolver_keys<egress_dns_resolver6_key>(d.resolvers, Family::v6), total));
 	return total;
 }
 
 Status write_learned(const kernel::Datapath& dp, const LearnedWrite& w, bool only_if_ours) {
-	if (w.address.family == resolver::Family::v4)
+	if (w.address.family == Family::v4)
 		return write_family(dp, MapId::learned4, learned4_key(w.address), w, only_if_ours);
 	return write_family(dp, MapId::learned6, learned6_key(w.address), w, only_if_ours);
 }

@@ -14,7 +14,7 @@ std::string_view trim(std::string_view s) {
 	return s;
 }
 
-std::vector<std::string> texts(const std::vector<policy::IpAddress>& ips) {
+std::vector<std::string> texts(const std::vector<IpAddress>& ips) {
 	std::vector<std::string> out;
 	for (const auto& ip : ips)
 		out.push_back(ip.to_string());
@@ -42,7 +42,7 @@ ResolvConf parse_resolv_conf(std::string_view text) {
 		if (size_t ws = value.find_first_of(" \t"); ws != std::string_view::npos)
 			value = value.substr(0, ws); // glibc reads one address per line
 		std::string_view addr = value.substr(0, value.find('%'));
-		auto ip = policy::parse_ip(addr);
+		auto ip = parse_ip(addr);
 		if (!ip.ok()) {
 			out.ignored.push_back("line " + std::to_string(line_no) + ": nameserver " +
 			                      std::string(value) + ": " + ip.error().message());
@@ -54,18 +54,17 @@ ResolvConf parse_resolv_conf(std::string_view text) {
 	return out;
 }
 
-std::vector<policy::IpAddress> trusted_resolvers(const std::vector<policy::IpAddress>& dns_servers,
-                                                 const std::vector<policy::IpAddress>& node_servers) {
-	std::vector<policy::IpAddress> out = dns_servers;
+std::vector<IpAddress> trusted_resolvers(const std::vector<IpAddress>& dns_servers,
+                                         const std::vector<IpAddress>& node_servers) {
+	std::vector<IpAddress> out = dns_servers;
 	out.insert(out.end(), node_servers.begin(), node_servers.end());
 	std::sort(out.begin(), out.end());
 	out.erase(std::unique(out.begin(), out.end()), out.end());
 	return out;
 }
 
-ResolverChanges diff_resolvers(const std::vector<policy::IpAddress>& before,
-                               const std::vector<policy::IpAddress>& after) {
-	std::vector<policy::IpAddress> added, removed;
+ResolverChanges diff_resolvers(const std::vector<IpAddress>& before, const std::vector<IpAddress>& after) {
+	std::vector<IpAddress> added, removed;
 	std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
 	                    std::back_inserter(added));
 	std::set_difference(before.begin(), before.end(), after.begin(), after.end(),

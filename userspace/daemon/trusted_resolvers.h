@@ -18,8 +18,8 @@
 namespace egress::daemon {
 
 struct ResolvConf {
-	std::vector<policy::IpAddress> nameservers; // in file order, duplicates removed
-	std::vector<std::string> ignored;           // "line 3: nameserver bogus: <why>"
+	std::vector<IpAddress> nameservers; // in file order, duplicates removed
+	std::vector<std::string> ignored;   // "line 3: nameserver bogus: <why>"
 };
 
 // resolv.conf(5): `nameserver ADDRESS` lines; `#` and `;` start comments; an IPv6 zone id
@@ -28,8 +28,8 @@ struct ResolvConf {
 ResolvConf parse_resolv_conf(std::string_view text);
 
 // Sorted, unique union of the config's servers and the node's.
-std::vector<policy::IpAddress> trusted_resolvers(const std::vector<policy::IpAddress>& dns_servers,
-                                                 const std::vector<policy::IpAddress>& node_servers);
+std::vector<IpAddress> trusted_resolvers(const std::vector<IpAddress>& dns_servers,
+                                         const std::vector<IpAddress>& node_servers);
 
 // What a change of the trusted set does, for the log.
 struct ResolverChanges {
@@ -38,7 +38,6 @@ struct ResolverChanges {
 	bool empty() const { return trusted.empty() && distrusted.empty(); }
 };
 // Both inputs sorted and unique (as trusted_resolvers() returns them).
-ResolverChanges diff_resolvers(const std::vector<policy::IpAddress>& before,
-                               const std::vector<policy::IpAddress>& after);
+ResolverChanges diff_resolvers(const std::vector<IpAddress>& before, const std::vector<IpAddress>& after);
 
 } // namespace egress::daemon

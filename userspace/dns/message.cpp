@@ -52,12 +52,12 @@ Result<ResourceRecord> read_record(std::span<const uint8_t> bytes, size_t& pos) 
 	if (rr.cls == kClassIn && rr.type == kTypeA) {
 		if (rdlength != 4)
 			return bad("A record with rdlength " + std::to_string(rdlength), pos - 2);
-		rr.address.family = 4;
+		rr.address.family = Family::v4;
 		std::copy(rr.rdata.begin(), rr.rdata.end(), rr.address.bytes.begin());
 	} else if (rr.cls == kClassIn && rr.type == kTypeAaaa) {
 		if (rdlength != 16)
 			return bad("AAAA record with rdlength " + std::to_string(rdlength), pos - 2);
-		rr.address.family = 6;
+		rr.address.family = Family::v6;
 		std::copy(rr.rdata.begin(), rr.rdata.end(), rr.address.bytes.begin());
 	} else if (rr.type == kTypeCname) {
 		size_t p = pos;
@@ -75,12 +75,6 @@ Result<ResourceRecord> read_record(std::span<const uint8_t> bytes, size_t& pos) 
 }
 
 } // namespace
-
-std::string IpAddress::to_string() const {
-	char buf[INET6_ADDRSTRLEN] = {};
-	inet_ntop(family == 6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof(buf));
-	return buf;
-}
 
 Result<std::string> read_name(std::span<const uint8_t> bytes, size_t& offset) {
 	std::vector<std::string> labels;

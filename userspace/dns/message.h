@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "common/result.h"
 
 namespace egress::dns {
@@ -58,14 +59,6 @@ struct Question {
 	std::string name;
 	uint16_t type = 0;
 	uint16_t cls = 0;
-};
-
-// An IPv4 or IPv6 address in network byte order.
-struct IpAddress {
-	uint8_t family = 4;              // 4 or 6
-	std::array<uint8_t, 16> bytes{}; // IPv4 in the first 4 bytes
-	std::string to_string() const;
-	auto operator<=>(const IpAddress&) const = default;
 };
 
 struct ResourceRecord {

@@ -49,37 +49,6 @@ void mask_host_bits(std::array<std::uint8_t, 16>& bytes, unsigned prefix) {
 
 } // namespace
 
-std::string_view family_name(Family family) {
-	return family == Family::v4 ? "ipv4" : "ipv6";
-}
-
-std::string IpAddress::to_string() const {
-	char buf[INET6_ADDRSTRLEN] = {};
-	inet_ntop(family == Family::v4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof(buf));
-	return buf;
-}
-
-Result<IpAddress> parse_ip(std::string_view text) {
-	// inet_pton needs a C string; longer input cannot be an address anyway.
-	if (text.empty())
-		return Error("empty address");
-	if (text.size() >= INET6_ADDRSTRLEN)
-		return bad(text, "not an IP address");
-	char buf[INET6_ADDRSTRLEN] = {};
-	std::copy(text.begin(), text.end(), buf);
-	IpAddress ip;
-	if (text.find(':') == std::string_view::npos) {
-		if (inet_pton(AF_INET, buf, ip.bytes.data()) != 1)
-			return bad(text, "not an IPv4 address");
-		ip.family = Family::v4;
-	} else {
-		if (inet_pton(AF_INET6, buf, ip.bytes.data()) != 1)
-			return bad(text, "not an IPv6 address");
-		ip.family = Family::v6;
-	}
-	return ip;
-}
-
 std::string Cidr::to_string() const {
 	return address().to_string() + "/" + std::to_string(prefix);
 }
@@ -115,22 +84,6 @@ Result<Cidr> parse_cidr(std::string_view text, HostBits host_bits) {
 		return bad(text, "host bits set beyond /" + std::to_string(len) + " (did you mean " +
 		                     cidr.to_string() + "?)");
 	return cidr;
-}
-
-std::string_view proto_name(Proto proto) {
-	switch (proto) {
-	case Proto::any:
-		return "any";
-	case Proto::icmp:
-		return "icmp";
-	case Proto::tcp:
-		return "tcp";
-	case Proto::udp:
-		return "udp";
-	case Proto::icmpv6:
-		return "icmpv6";
-	}
-	return "unknown";
 }
 
 std::string PortRange::to_string() const {

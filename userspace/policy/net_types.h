@@ -1,5 +1,6 @@
-// Small network value types shared by the config, the service-tags reader and the compiler:
-// an IP address, a CIDR prefix and a protocol + port range, each with a strict text parser.
+// Small network value types shared by the config, the service-tags reader and the compiler: a
+// CIDR prefix and a protocol + port range, each with a strict text parser (the address and
+// protocol types are common/ip_address.h).
 //
 // Text forms (what operators write and what the tools print):
 //   address   "10.0.0.10", "2001:db8::1"               (no zone ids, no ports)
@@ -15,27 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ip_address.h"
 #include "common/result.h"
-#include "egress/abi.h"
 
 namespace egress::policy {
-
-enum class Family : std::uint8_t { v4 = 4, v6 = 6 };
-
-std::string_view family_name(Family family); // "ipv4" | "ipv6"
-
-// An address in network byte order; an IPv4 address uses bytes[0..3] and leaves the rest zero,
-// so that equal addresses compare equal byte for byte.
-struct IpAddress {
-	Family family = Family::v4;
-	std::array<std::uint8_t, 16> bytes{};
-
-	std::size_t size() const { return family == Family::v4 ? 4 : 16; }
-	std::string to_string() const; // inet_ntop form: "10.0.0.1", "2001:db8::1"
-	auto operator<=>(const IpAddress&) const = default;
-};
-
-Result<IpAddress> parse_ip(std::string_view text);
 
 // What parse_cidr does with bits set beyond the prefix length ("10.0.0.1/8").
 enum class HostBits {
@@ -57,17 +41,6 @@ struct Cidr {
 };
 
 Result<Cidr> parse_cidr(std::string_view text, HostBits host_bits = HostBits::reject);
-
-// IANA protocol numbers, the same values the datapath uses (EGRESS_PROTO_*).
-enum class Proto : std::uint8_t {
-	any = EGRESS_PROTO_ANY,
-	icmp = EGRESS_PROTO_ICMP,
-	tcp = EGRESS_PROTO_TCP,
-	udp = EGRESS_PROTO_UDP,
-	icmpv6 = EGRESS_PROTO_ICMPV6,
-};
-
-std::string_view proto_name(Proto proto); // "any" | "icmp" | "tcp" | "udp" | "icmpv6"
 
 // One protocol and an inclusive port range. Protocols without ports (any, icmp, icmpv6) and a
 // bare "tcp"/"udp" carry lo = 0, hi = 65535, as the datapath's egress_port_range expects.

@@ -127,7 +127,7 @@ Result<std::string> cares_server(std::string_view spec) {
 		host = spec.substr(0, colon);
 		port = spec.substr(colon + 1);
 	}
-	auto addr = parse_address(host);
+	auto addr = parse_ip(host);
 	if (!addr.ok())
 		return bad(addr.error().message());
 	unsigned p = 53;

@@ -151,7 +151,7 @@ void Resolver::on_success(const Key& key, RecordSet& set, const std::vector<Answ
 		                << set.failures << " failures";
 
 	// One TTL per address (the smallest, should a server repeat a record) and per answer.
-	std::map<Address, std::uint32_t> fresh;
+	std::map<IpAddress, std::uint32_t> fresh;
 	for (const auto& a : answers) {
 		if (a.address.family != key.second)
 			continue; // an AAAA in an A answer teaches nothing about this record set

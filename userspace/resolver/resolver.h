@@ -39,7 +39,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "resolver/address.h"
+#include "common/ip_address.h"
 #include "resolver/options.h"
 #include "resolver/transport.h"
 
@@ -56,7 +56,7 @@ std::string_view change_kind_name(ChangeKind kind); // "added" | "updated" | "re
 struct AddressChange {
 	ChangeKind kind = ChangeKind::added;
 	std::string name;
-	Address address;
+	IpAddress address;
 	std::uint64_t expiry_ns = 0;   // boot-time ns; for `removed`, the expiry it had
 	std::uint32_t ttl_seconds = 0; // the TTL last received for it
 	bool stale = false;            // held past its TTL because the resolvers fail
@@ -65,7 +65,7 @@ struct AddressChange {
 // One address a name holds now (for `egressctl ips`, metrics).
 struct Entry {
 	std::string name;
-	Address address;
+	IpAddress address;
 	std::uint64_t expiry_ns = 0;
 	std::uint32_t ttl_seconds = 0;
 	bool in_latest_answer = false; // false: dropped by the last answer, lives out its expiry
@@ -122,7 +122,7 @@ private:
 		std::uint32_t failures = 0;
 		std::uint64_t stale_until_ns = 0;
 		std::string last_error;
-		std::map<Address, Held> held;
+		std::map<IpAddress, Held> held;
 	};
 
 	Resolver(Options options, Transport& transport, const Clock& clock)

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "common/result.h"
-#include "resolver/address.h"
+#include "common/ip_address.h"
 
 namespace egress::resolver {
 
 struct Answer {
-	Address address;
+	IpAddress address;
 	std::uint32_t ttl_seconds = 0; // as received (dnsmasq's local answers carry 0)
 	auto operator<=>(const Answer&) const = default;
 };

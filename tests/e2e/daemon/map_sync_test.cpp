@@ -22,8 +22,8 @@ namespace {
 
 using namespace egress;
 using namespace egress::daemon;
+using egress::Proto;
 using policy::PortRange;
-using policy::Proto;
 
 policy::CidrRule cidr(const std::string& text, std::vector<PortRange> ports, bool floor = false) {
 	auto c = policy::parse_cidr(text);
@@ -59,7 +59,7 @@ protected:
 	}
 
 	LearnedWrite learned(const std::string& addr, uint64_t expires, uint64_t name_hash = 0) {
-		auto a = resolver::parse_address(addr);
+		auto a = parse_ip(addr);
 		EXPECT_TRUE(a.ok());
 		egress_learned_value v{};
 		v.expires_ns = expires;
@@ -171,7 +171,7 @@ TEST_F(MapSync, NameRulesAndTrustedResolversAreWrittenAsADiff) {
 	    {"mcr.microsoft.com", policy::NameKind::exact, {{Proto::tcp, 443, 443}}, {"catalog"}}};
 	auto d = build_desired_state(p, 0x5eed);
 	ASSERT_TRUE(d.ok());
-	auto ip = [](const char* t) { return *policy::parse_ip(t); };
+	auto ip = [](const char* t) { return *parse_ip(t); };
 	d->resolvers = {ip("10.0.0.10"), ip("168.63.129.16"), ip("2001:db8::53")};
 	auto first = apply_policy_maps(*dp_, *d);
 	ASSERT_TRUE(first.ok()) << first.error().to_string();

@@ -40,8 +40,8 @@ std::string c_string(const char (&chars)[N]) {
 	return std::string(chars, strnlen(chars, N));
 }
 
-void check_address(const Address& a, uint8_t family, const uint8_t (&raw)[16]) {
-	if (a.family != family)
+void check_address(const IpAddress& a, uint8_t family, const uint8_t (&raw)[16]) {
+	if (family_af(a.family) != family)
 		fail("address family differs from the record");
 	size_t n = family == AF_INET ? 4 : 16;
 	if (std::memcmp(a.bytes.data(), raw, n) != 0)
@@ -49,7 +49,7 @@ void check_address(const Address& a, uint8_t family, const uint8_t (&raw)[16]) {
 	for (size_t i = n; i < a.bytes.size(); ++i)
 		if (a.bytes[i] != 0)
 			fail("IPv4 address not normalised");
-	std::string text = to_string(a);
+	std::string text = a.to_string();
 	if (text.empty())
 		fail("address does not format");
 	uint8_t back[16] = {};

@@ -6,6 +6,7 @@
 
 #include "policy/service_tags.h"
 
+using namespace egress;
 using namespace egress::policy;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

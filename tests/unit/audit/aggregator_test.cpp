@@ -79,7 +79,7 @@ TEST(Aggregator, MaxOpenClosesTheOldestEarly) {
 	add(a, deny("203.0.113.3"), 2);
 	auto out = a.take_due(3);
 	ASSERT_EQ(out.size(), 1u);
-	EXPECT_EQ(to_string(out[0].event.dst), "203.0.113.1");
+	EXPECT_EQ(out[0].event.dst.to_string(), "203.0.113.1");
 	auto rest = a.take_all();
 	EXPECT_EQ(rest.size(), 2u);
 	EXPECT_EQ(a.open_count(), 0u);

@@ -54,8 +54,8 @@ TEST(DecodeEvent, DenyIpv4) {
 	EXPECT_EQ(e.ts_ns, 123456789u);
 	EXPECT_EQ(e.cgroup_id, 777u);
 	EXPECT_EQ(e.policy_generation, 9u);
-	EXPECT_EQ(to_string(e.src), "10.224.0.5");
-	EXPECT_EQ(to_string(e.dst), "203.0.113.7");
+	EXPECT_EQ(e.src.to_string(), "10.224.0.5");
+	EXPECT_EQ(e.dst.to_string(), "203.0.113.7");
 	EXPECT_EQ(e.comm, "curl");
 	EXPECT_EQ(e.sock_cookie, 55u);
 }
@@ -70,8 +70,8 @@ TEST(DecodeEvent, DenyIpv6AndFullLengthComm) {
 	auto r = decode_event(bytes_of(raw));
 	ASSERT_TRUE(r.ok()) << r.error().to_string();
 	const auto& e = std::get<DenyEvent>(*r);
-	EXPECT_EQ(to_string(e.src), "fd00::5");
-	EXPECT_EQ(to_string(e.dst), "2001:db8::1");
+	EXPECT_EQ(e.src.to_string(), "fd00::5");
+	EXPECT_EQ(e.dst.to_string(), "2001:db8::1");
 	EXPECT_EQ(e.comm, "0123456789abcdef");
 }
 
@@ -97,7 +97,7 @@ TEST(DecodeEvent, Learn) {
 	auto r = decode_event(bytes_of(raw));
 	ASSERT_TRUE(r.ok()) << r.error().to_string();
 	const auto& e = std::get<LearnEvent>(*r);
-	EXPECT_EQ(to_string(e.address), "20.60.1.2");
+	EXPECT_EQ(e.address.to_string(), "20.60.1.2");
 	EXPECT_EQ(e.ttl, 300u);
 	EXPECT_EQ(e.cgroup_id, 3u);
 	EXPECT_EQ(e.expires_ns, 310'000'000'010ULL);

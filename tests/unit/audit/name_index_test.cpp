@@ -55,9 +55,9 @@ TEST(NameIndex, SnapshotListsLiveEntriesNewestFirst) {
 	idx.learn(learn("2001:db8::2", "live6", 50 * kSec));
 	auto snap = idx.snapshot(10 * kSec);
 	ASSERT_EQ(snap.size(), 2u);
-	EXPECT_EQ(to_string(snap[0].address), "2001:db8::2");
+	EXPECT_EQ(snap[0].address.to_string(), "2001:db8::2");
 	EXPECT_EQ(snap[0].names.at(0).name, "live6");
-	EXPECT_EQ(to_string(snap[1].address), "10.0.0.2");
+	EXPECT_EQ(snap[1].address.to_string(), "10.0.0.2");
 }
 
 TEST(NameIndex, Ipv4MappedIpv6LooksUpIpv4) {

@@ -10,11 +10,8 @@
 
 namespace egress::audit::testing {
 
-inline Address addr(const std::string& text) {
-	Address a;
-	a.family = text.find(':') == std::string::npos ? AF_INET : AF_INET6;
-	inet_pton(a.family, text.c_str(), a.bytes.data());
-	return a;
+inline IpAddress addr(const std::string& text) {
+	return *parse_ip(text);
 }
 
 inline DenyEvent deny(const std::string& dst = "203.0.113.7", uint16_t dport = 443,

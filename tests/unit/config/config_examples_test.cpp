@@ -9,6 +9,7 @@
 
 namespace {
 
+using namespace egress;
 using namespace egress::policy;
 
 std::vector<std::filesystem::path> example_files() {

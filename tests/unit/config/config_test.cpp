@@ -8,6 +8,7 @@
 
 namespace {
 
+using namespace egress;
 using namespace egress::policy;
 using namespace std::chrono_literals;
 

@@ -4,6 +4,7 @@
 
 namespace {
 
+using namespace egress;
 using namespace egress::policy;
 
 TEST(ParseIp, V4AndV6) {

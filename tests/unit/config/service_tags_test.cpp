@@ -9,6 +9,7 @@
 
 namespace {
 
+using namespace egress;
 using namespace egress::policy;
 
 // Documentation address ranges only (RFC 5737, RFC 3849); the shape is Microsoft's.

@@ -12,8 +12,8 @@ namespace {
 
 using namespace egress;
 using namespace egress::daemon;
+using egress::Proto;
 using policy::PortRange;
-using policy::Proto;
 
 PortRange tcp(uint16_t lo, uint16_t hi = 0) {
 	return {Proto::tcp, lo, hi ? hi : lo};
@@ -182,14 +182,13 @@ TEST(DesiredState, TwentyThousandPrefixesAndAThousandNamesFoldQuickly) {
 	policy::CompiledPolicy p;
 	for (int a = 0; a < 1200 && p.cidrs.size() < 20000; ++a) {
 		std::string base = std::to_string(20 + a / 256) + "." + std::to_string(a % 256) + ".";
-		p.cidrs.push_back(cidr(base + "0.0/16", {{policy::Proto::tcp, 443, 443}}));
+		p.cidrs.push_back(cidr(base + "0.0/16", {{Proto::tcp, 443, 443}}));
 		for (int s = 0; s < 16 && p.cidrs.size() < 20000; s += 1)
-			p.cidrs.push_back(cidr(base + std::to_string(s * 16) + ".0/20",
-			                       {{policy::Proto::udp, 1194, 1194}}));
+			p.cidrs.push_back(
+			    cidr(base + std::to_string(s * 16) + ".0/20", {{Proto::udp, 1194, 1194}}));
 	}
 	for (int i = 0; i < 1000; ++i)
-		p.names.push_back(
-		    name("svc" + std::to_string(i) + ".example.com", {{policy::Proto::tcp, 443, 443}}));
+		p.names.push_back(name("svc" + std::to_string(i) + ".example.com", {{Proto::tcp, 443, 443}}));
 	auto start = std::chrono::steady_clock::now();
 	auto d = build_desired_state(p);
 	auto ms =

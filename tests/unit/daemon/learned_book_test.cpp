@@ -6,8 +6,8 @@ namespace {
 
 using namespace egress;
 using namespace egress::daemon;
+using egress::Proto;
 using policy::PortRange;
-using policy::Proto;
 
 policy::NameRule name(const std::string& pattern, std::vector<PortRange> ports) {
 	policy::NameKind kind = pattern.starts_with("**.")  ? policy::NameKind::many_labels
@@ -26,7 +26,7 @@ DesiredState state(std::vector<policy::NameRule> names) {
 
 resolver::AddressChange change(resolver::ChangeKind kind, const std::string& n, const std::string& addr,
                                uint64_t expiry) {
-	auto a = resolver::parse_address(addr);
+	auto a = parse_ip(addr);
 	EXPECT_TRUE(a.ok());
 	return {kind, n, *a, expiry, 60, false};
 }
@@ -114,8 +114,8 @@ TEST(LearnedBook, RelearnFollowsTheRuleByKeyHashOrDropsTheEntry) {
 }
 
 TEST(LearnedBook, KeysRoundTripAddresses) {
-	auto a4 = resolver::parse_address("198.51.100.7");
-	auto a6 = resolver::parse_address("2001:db8::7");
+	auto a4 = parse_ip("198.51.100.7");
+	auto a6 = parse_ip("2001:db8::7");
 	ASSERT_TRUE(a4.ok() && a6.ok());
 	EXPECT_EQ(address_of(learned4_key(*a4)), *a4);
 	EXPECT_EQ(address_of(learned6_key(*a6)), *a6);

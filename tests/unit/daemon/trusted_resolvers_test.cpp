@@ -9,13 +9,13 @@ namespace {
 using namespace egress;
 using namespace egress::daemon;
 
-policy::IpAddress ip(const char* text) {
-	auto a = policy::parse_ip(text);
+IpAddress ip(const char* text) {
+	auto a = parse_ip(text);
 	EXPECT_TRUE(a.ok()) << text;
 	return *a;
 }
 
-std::vector<std::string> texts(const std::vector<policy::IpAddress>& ips) {
+std::vector<std::string> texts(const std::vector<IpAddress>& ips) {
 	std::vector<std::string> out;
 	for (const auto& a : ips)
 		out.push_back(a.to_string());

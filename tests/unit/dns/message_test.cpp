@@ -58,7 +58,7 @@ TEST(DnsMessage, SimpleAResponse) {
 	EXPECT_EQ(a.type, kTypeA);
 	EXPECT_EQ(a.ttl, 300u);
 	EXPECT_TRUE(a.is_address());
-	EXPECT_EQ(a.address.family, 4);
+	EXPECT_EQ(a.address.family, Family::v4);
 	EXPECT_EQ(a.address.to_string(), "20.1.2.3");
 	EXPECT_EQ(a.rdata.size(), 4u);
 }
@@ -78,7 +78,7 @@ TEST(DnsMessage, MixedCaseAndTrailingDotComeBackLowerCase) {
 	                      .build());
 	EXPECT_EQ(m.questions[0].name, "api.github.com");
 	EXPECT_EQ(m.answers[0].name, "api.github.com");
-	EXPECT_EQ(m.answers[0].address.family, 6);
+	EXPECT_EQ(m.answers[0].address.family, Family::v6);
 	EXPECT_EQ(m.answers[0].address.to_string(), "2001:db8::1");
 	EXPECT_EQ(m.answers[0].type, kTypeAaaa);
 }

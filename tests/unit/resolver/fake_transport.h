@@ -69,7 +69,7 @@ private:
 
 inline Answer v4(const char* text, std::uint32_t ttl) {
 	Answer a;
-	a.address = *parse_address(text);
+	a.address = *parse_ip(text);
 	a.ttl_seconds = ttl;
 	return a;
 }

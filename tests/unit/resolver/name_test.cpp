@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "resolver/address.h"
+#include "common/ip_address.h"
 
 namespace egress::resolver {
 namespace {
@@ -32,21 +32,21 @@ TEST(ResolverName, RejectsWhatIsNotAnExactName) {
 }
 
 TEST(ResolverAddress, ParsesAndPrintsBothFamilies) {
-	auto a = parse_address("10.1.2.3");
+	auto a = parse_ip("10.1.2.3");
 	ASSERT_TRUE(a.ok());
 	EXPECT_EQ(a->family, Family::v4);
 	EXPECT_EQ(a->size(), 4u);
 	EXPECT_EQ(a->bytes[0], 10);
 	EXPECT_EQ(a->bytes[4], 0);
 	EXPECT_EQ(a->to_string(), "10.1.2.3");
-	auto b = parse_address("FD00:0::5");
+	auto b = parse_ip("FD00:0::5");
 	ASSERT_TRUE(b.ok());
 	EXPECT_EQ(b->family, Family::v6);
 	EXPECT_EQ(b->to_string(), "fd00::5");
 	EXPECT_LT(*a, *b);
-	EXPECT_FALSE(parse_address("10.1.2").ok());
-	EXPECT_FALSE(parse_address("[::1]").ok());
-	EXPECT_FALSE(parse_address("10.0.0.1:53").ok());
+	EXPECT_FALSE(parse_ip("10.1.2").ok());
+	EXPECT_FALSE(parse_ip("[::1]").ok());
+	EXPECT_FALSE(parse_ip("10.0.0.1:53").ok());
 	EXPECT_EQ(family_name(Family::v6), "ipv6");
 }
 

@@ -20,7 +20,7 @@ constexpr std::uint64_t kSec = 1'000'000'000ULL;
 
 Answer v6(const char* text, std::uint32_t ttl) {
 	Answer a;
-	a.address = *parse_address(text);
+	a.address = *parse_ip(text);
 	a.ttl_seconds = ttl;
 	return a;
 }
