@@ -14,10 +14,10 @@ static __always_inline void count(__u32 hook, __u32 reason)
 		*c += 1;
 }
 
-/* The allow reasons are the leading block of enum egress_reason (see abi_names.cpp). */
+/* The class masks of include/egress/abi.h decide, here and in userspace. */
 static __always_inline int reason_allows(__u32 reason)
 {
-	return reason <= EGRESS_REASON_NOT_IP;
+	return egress_reason_in(reason, EGRESS_REASON_CLASS_ALLOW);
 }
 
 #endif

@@ -9,8 +9,8 @@
 
 #include <egress/abi.h>
 
-/* Checked by the loader before it adopts pins made by another build. */
-const volatile __u32 egress_abi_version = EGRESS_ABI_VERSION;
+/* The map layout this object speaks (the loader checks the pinned install record against it). */
+const volatile __u32 egress_layout_version = EGRESS_MAP_LAYOUT_VERSION;
 /* Minimum gap between two deny events of one flow. */
 const volatile __u64 event_window_ns = EGRESS_EVENT_WINDOW_NS;
 /* How long after its last datagram a UDP peer may still be answered. */

@@ -6,8 +6,15 @@
  * Rules:
  *  - fixed-width types only; network byte order where a field says so (addresses, ports "_be");
  *  - explicit padding so that every key is fully initialised (the kernel hashes every byte);
- *  - enums are append-only (their numbers appear in maps, logs and metrics);
- *  - any layout change bumps EGRESS_ABI_VERSION: a loader refuses to adopt pins of another ABI.
+ *  - enums are append-only (their numbers appear in maps, logs and metrics); every reason has a
+ *    class (EGRESS_REASON_CLASS_*), and a test fails if one has none;
+ *  - two versions, checked for different things:
+ *      EGRESS_MAP_LAYOUT_VERSION  the maps' keys, values and sizes, and the meaning of their
+ *                                 entries: a loader adopts pinned maps only of its own layout
+ *                                 (a change forces an uninstall, so it is rare);
+ *      EGRESS_EVENT_SCHEMA_VERSION the ring-buffer records: they may grow at the end (decoders
+ *                                 accept longer records), and the programs that write them are
+ *                                 always the loader's own, so a new event field needs no uninstall.
  */
 #ifndef EGRESS_ABI_H
 #define EGRESS_ABI_H
@@ -20,7 +27,9 @@
 #define EGRESS_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
-#define EGRESS_ABI_VERSION 1
+/* 2: counters with headroom (EGRESS_COUNTER_HOOKS x EGRESS_COUNTER_REASONS). */
+#define EGRESS_MAP_LAYOUT_VERSION 2
+#define EGRESS_EVENT_SCHEMA_VERSION 1
 
 /* ---- size limits ------------------------------------------------------------------------- */
 
@@ -121,9 +130,50 @@ enum egress_reason {
 	EGRESS_REASON_MAX,
 };
 
-/* Flat index into the per-CPU counter array. */
-#define EGRESS_COUNTER_INDEX(hook, reason) ((int)(hook) * (int)EGRESS_REASON_MAX + (int)(reason))
-#define EGRESS_COUNTERS ((int)EGRESS_HOOK_MAX * (int)EGRESS_REASON_MAX)
+/*
+ * The class of every reason, as bit masks over the codes (one load, a shift and an and in BPF):
+ *  ALLOW     the flow passes (counted as "allowed" in metrics and status);
+ *  DENY      the flow is refused, or reported in audit mode (a deny line, "denied");
+ *  DNS       an outcome of DNS learning (egress_dns_answers_total);
+ *  PLUMBING  what happened to an event (rate limited, lost).
+ * A new reason is appended to the enum AND added to exactly one mask (abi_names_test checks).
+ */
+#define EGRESS_REASON_BIT(r) (1ULL << (r))
+#define EGRESS_REASON_CLASS_ALLOW                                                                            \
+	(EGRESS_REASON_BIT(EGRESS_REASON_LOOPBACK) | EGRESS_REASON_BIT(EGRESS_REASON_FLOOR) |                \
+	 EGRESS_REASON_BIT(EGRESS_REASON_LEARNED) | EGRESS_REASON_BIT(EGRESS_REASON_CIDR) |                  \
+	 EGRESS_REASON_BIT(EGRESS_REASON_JUDGED_SOCKET) | EGRESS_REASON_BIT(EGRESS_REASON_REPLY) |           \
+	 EGRESS_REASON_BIT(EGRESS_REASON_ICMP_ERROR) | EGRESS_REASON_BIT(EGRESS_REASON_NEIGHBOR) |           \
+	 EGRESS_REASON_BIT(EGRESS_REASON_NOT_IP))
+#define EGRESS_REASON_CLASS_DENY                                                                             \
+	(EGRESS_REASON_BIT(EGRESS_REASON_NO_RULE) | EGRESS_REASON_BIT(EGRESS_REASON_PORT) |                  \
+	 EGRESS_REASON_BIT(EGRESS_REASON_EXPIRED) | EGRESS_REASON_BIT(EGRESS_REASON_UDP_PROBE) |             \
+	 EGRESS_REASON_BIT(EGRESS_REASON_RAW))
+#define EGRESS_REASON_CLASS_DNS                                                                              \
+	(EGRESS_REASON_BIT(EGRESS_REASON_DNS_PARSED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_LEARNED) |        \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_UNTRUSTED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_NO_QUERY) |    \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_NAME_NOT_ALLOWED) |                                             \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_COLLISION) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_MALFORMED) |   \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_TRUNCATED) |                                                    \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_TOO_MANY_RECORDS) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_TCP))
+#define EGRESS_REASON_CLASS_PLUMBING                                                                         \
+	(EGRESS_REASON_BIT(EGRESS_REASON_EVENT_RATE_LIMITED) | EGRESS_REASON_BIT(EGRESS_REASON_EVENT_LOST))
+
+static inline int egress_reason_in(__u32 reason, __u64 reason_class)
+{
+	return reason < 64 && ((reason_class >> reason) & 1);
+}
+
+/*
+ * Flat index into the per-CPU counter array: [hook][reason], with room for hooks and reasons not
+ * written yet, so that a new one is not a map layout change.
+ */
+#define EGRESS_COUNTER_HOOKS 16
+#define EGRESS_COUNTER_REASONS 64
+#define EGRESS_COUNTER_INDEX(hook, reason) ((int)(hook)*EGRESS_COUNTER_REASONS + (int)(reason))
+#define EGRESS_COUNTERS (EGRESS_COUNTER_HOOKS * EGRESS_COUNTER_REASONS)
+EGRESS_STATIC_ASSERT(EGRESS_HOOK_MAX <= EGRESS_COUNTER_HOOKS, "counter hooks headroom");
+EGRESS_STATIC_ASSERT(EGRESS_REASON_MAX <= EGRESS_COUNTER_REASONS, "counter reasons headroom");
 
 /* IP protocol numbers used in rules (IANA). */
 #define EGRESS_PROTO_ANY 0
@@ -220,9 +270,9 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_flow_key) == 32, "egress_flow_key layo
 /* What an installation looks like, pinned next to the maps (array map, key 0): a loader reads it
  * before adopting pins, and uninstall reads it to undo the TC attachment. Written by userspace. */
 struct egress_install_info {
-	__u32 abi_version;
-	__u32 tc_ifindex; /* 0: no TC backstop attached */
-	__u32 flags;	  /* EGRESS_INSTALL_* */
+	__u32 layout_version; /* EGRESS_MAP_LAYOUT_VERSION of the maps */
+	__u32 tc_ifindex;     /* 0: no TC backstop attached */
+	__u32 flags;	      /* EGRESS_INSTALL_* */
 	__u32 pad;
 	__u64 cgroup_id; /* the cgroup the links are attached to */
 };
@@ -232,9 +282,9 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_install_info) == 24, "egress_install_i
 
 /* The one-entry runtime configuration (array map, key 0). */
 struct egress_config {
-	__u32 abi_version;
-	__u8 mode;	/* enum egress_mode */
-	__u8 fail_mode; /* enum egress_fail_mode */
+	__u32 layout_version; /* EGRESS_MAP_LAYOUT_VERSION */
+	__u8 mode;	      /* enum egress_mode */
+	__u8 fail_mode;	      /* enum egress_fail_mode */
 	__u8 pad[2];
 	__u64 heartbeat_ns;	  /* CLOCK_BOOTTIME of the daemon's last heartbeat */
 	__u64 heartbeat_stale_ns; /* fail-open: heartbeat older than this -> audit */
@@ -289,9 +339,10 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_learn_event) == 176, "egress_learn_eve
 
 #define EGRESS_DEFAULT_DNS_QUERY_ENTRIES 16384
 #define EGRESS_DEFAULT_DNS_RESOLVER_ENTRIES 64
-/* Clamp of learned TTLs and the grace added on top (dnsmasq and CoreDNS answer with TTL 0). */
+/* Clamp of learned TTLs and the grace added on top (dnsmasq and CoreDNS answer with TTL 0): the
+ * config's dns.minTTL/maxTTL/grace defaults, and what the kernel uses before the daemon writes its own. */
 #define EGRESS_DNS_DEFAULT_MIN_TTL_S 60
-#define EGRESS_DNS_DEFAULT_MAX_TTL_S 3600
+#define EGRESS_DNS_DEFAULT_MAX_TTL_S 86400
 #define EGRESS_DNS_DEFAULT_GRACE_S 30
 /* A query older than this no longer vouches for a response (resolvers give up long before). */
 #define EGRESS_DNS_QUERY_TIMEOUT_NS (30ULL * 1000000000ULL)

@@ -8,11 +8,12 @@ namespace egress::audit {
 namespace {
 
 bool is_dns_reason(unsigned reason) {
-	return reason >= EGRESS_REASON_DNS_PARSED && reason <= EGRESS_REASON_DNS_TCP;
+	return reason_class(reason) == ReasonClass::dns;
 }
 
 bool is_verdict_reason(unsigned reason) {
-	return reason <= EGRESS_REASON_RAW;
+	auto c = reason_class(reason);
+	return c == ReasonClass::allow || c == ReasonClass::deny;
 }
 
 std::string dns_result(unsigned reason) {
@@ -120,9 +121,12 @@ void Metrics::set_map_fill_ratio(std::string_view map, double ratio) {
 	registry_.set(metric::kMapFillRatio, {{"map", std::string(map)}}, ratio);
 }
 
-void Metrics::set_build_info(std::string_view version, unsigned abi_version) {
+void Metrics::set_build_info(std::string_view version, unsigned map_layout, unsigned event_schema) {
 	registry_.set(metric::kBuildInfo,
-	              {{"abi", std::to_string(abi_version)}, {"version", std::string(version)}}, 1);
+	              {{"event_schema", std::to_string(event_schema)},
+	               {"map_layout", std::to_string(map_layout)},
+	               {"version", std::string(version)}},
+	              1);
 }
 
 } // namespace egress::audit

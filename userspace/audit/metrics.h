@@ -47,7 +47,7 @@ public:
 	void set_policy_generation(uint64_t generation);
 	void inc_policy_reload_errors();
 	void set_map_fill_ratio(std::string_view map, double ratio); // entries / max_entries
-	void set_build_info(std::string_view version, unsigned abi_version);
+	void set_build_info(std::string_view version, unsigned map_layout, unsigned event_schema);
 
 	std::string render() const { return registry_.render(); }
 	Registry& registry() { return registry_; }

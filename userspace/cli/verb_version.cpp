@@ -1,4 +1,5 @@
-// egressctl version: the release and the kernel ABI it speaks (include/egress/abi.h).
+// egressctl version: the release and the versions of the kernel contract it speaks
+// (include/egress/abi.h): the pinned maps' layout and the event schema.
 #include <nlohmann/json.hpp>
 
 #include "cli/output.h"
@@ -17,11 +18,15 @@ VerbRun setup_version(CLI::App& command, const Globals&) {
 		if (*format == "json") {
 			nlohmann::ordered_json j;
 			j["version"] = EGRESS_VERSION;
-			j["abiVersion"] = EGRESS_ABI_VERSION;
+			j["mapLayoutVersion"] = EGRESS_MAP_LAYOUT_VERSION;
+			j["eventSchemaVersion"] = EGRESS_EVENT_SCHEMA_VERSION;
+			// The name of wave 1, when one version covered both: kept for scripts that read it.
+			j["abiVersion"] = EGRESS_MAP_LAYOUT_VERSION;
 			text = j.dump(2) + "\n";
 		} else {
-			text = std::string("egressctl ") + EGRESS_VERSION + " (kernel ABI " +
-			       std::to_string(EGRESS_ABI_VERSION) + ")\n";
+			text = std::string("egressctl ") + EGRESS_VERSION + " (map layout " +
+			       std::to_string(EGRESS_MAP_LAYOUT_VERSION) + ", event schema " +
+			       std::to_string(EGRESS_EVENT_SCHEMA_VERSION) + ")\n";
 		}
 		auto st = write_output("", text);
 		return st.ok() ? kExitOk : fail(kExitFailure, st.error());

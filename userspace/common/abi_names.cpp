@@ -85,7 +85,19 @@ std::optional<unsigned> parse_hook(std::string_view name) {
 }
 
 bool reason_allows(unsigned reason) {
-	return reason <= EGRESS_REASON_NOT_IP;
+	return egress_reason_in(reason, EGRESS_REASON_CLASS_ALLOW);
+}
+
+ReasonClass reason_class(unsigned reason) {
+	if (egress_reason_in(reason, EGRESS_REASON_CLASS_ALLOW))
+		return ReasonClass::allow;
+	if (egress_reason_in(reason, EGRESS_REASON_CLASS_DENY))
+		return ReasonClass::deny;
+	if (egress_reason_in(reason, EGRESS_REASON_CLASS_DNS))
+		return ReasonClass::dns;
+	if (egress_reason_in(reason, EGRESS_REASON_CLASS_PLUMBING))
+		return ReasonClass::plumbing;
+	return ReasonClass::none;
 }
 
 } // namespace egress

@@ -610,7 +610,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	if (s->uplink_watcher)
 		EGRESS_TRY(watch(s->epoll.get(), s->uplink_watcher->fd(), kUplink));
 
-	s->metrics.set_build_info(kVersion, EGRESS_ABI_VERSION);
+	s->metrics.set_build_info(kVersion, EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);
 	s->collect();
 	s->ready = true;
 	log::info(kComponent) << "ready: control socket " << config->control_socket

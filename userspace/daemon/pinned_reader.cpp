@@ -125,10 +125,9 @@ nlohmann::json counters_summary(const std::vector<uint64_t>& counters) {
 		if (!sum)
 			continue;
 		by_reason[std::string(reason_name(reason))] = sum;
-		bool verdict = reason < EGRESS_REASON_DNS_PARSED;
-		if (verdict && reason_allows(reason))
+		if (reason_class(reason) == ReasonClass::allow)
 			allowed += sum;
-		else if (verdict)
+		else if (reason_class(reason) == ReasonClass::deny)
 			denied += sum;
 	}
 	uint64_t lost = 0;
@@ -167,7 +166,7 @@ Result<nlohmann::json> pinned_status(const std::string& pin_dir) {
 	out["mode"] = std::string(mode_name(cfg.mode));
 	out["fail_mode"] = cfg.fail_mode == EGRESS_FAIL_OPEN ? "open" : "closed";
 	out["policy_generation"] = cfg.policy_generation;
-	out["abi_version"] = cfg.abi_version;
+	out["map_layout_version"] = cfg.layout_version;
 	double age = cfg.heartbeat_ns && now > cfg.heartbeat_ns
 	                 ? static_cast<double>(now - cfg.heartbeat_ns) / 1e9
 	                 : 0.0;

@@ -158,10 +158,11 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 		auto info = read_install_info(fd->get());
 		if (!info.ok())
 			return std::move(info).error();
-		if (info->abi_version != EGRESS_ABI_VERSION)
-			return Error("the datapath pinned at " + opts.pin_dir + " speaks ABI v" +
-			                 std::to_string(info->abi_version) + ", this build v" +
-			                 std::to_string(EGRESS_ABI_VERSION) + ": uninstall it first",
+		if (info->layout_version != EGRESS_MAP_LAYOUT_VERSION)
+			return Error("the datapath pinned at " + opts.pin_dir + " has map layout v" +
+			                 std::to_string(info->layout_version) + ", this build v" +
+			                 std::to_string(EGRESS_MAP_LAYOUT_VERSION) +
+			                 ": uninstall it first (egressctl uninstall)",
 			             EPROTO);
 		if (info->cgroup_id != impl->cgroup_id)
 			return Error("the datapath pinned at " + opts.pin_dir +
@@ -238,7 +239,7 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 	}
 	if (!impl->adopted) {
 		impl->install = {};
-		impl->install.abi_version = EGRESS_ABI_VERSION;
+		impl->install.layout_version = EGRESS_MAP_LAYOUT_VERSION;
 		impl->install.cgroup_id = impl->cgroup_id;
 		uint32_t zero = 0;
 		if (bpf_map__update_elem(s->maps.egress_install, &zero, sizeof(zero), &impl->install,
@@ -246,7 +247,7 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 			return Error::from_errno(errno, "writing the install info");
 		// A fresh config: enforce, fail closed (the daemon writes its own before attaching).
 		egress_config cfg{};
-		cfg.abi_version = EGRESS_ABI_VERSION;
+		cfg.layout_version = EGRESS_MAP_LAYOUT_VERSION;
 		if (bpf_map__update_elem(s->maps.egress_config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0) !=
 		    0)
 			return Error::from_errno(errno, "writing the initial config");
@@ -324,7 +325,7 @@ int Datapath::map_fd(MapId id) const {
 }
 
 Status Datapath::write_config(egress_config cfg) {
-	cfg.abi_version = EGRESS_ABI_VERSION;
+	cfg.layout_version = EGRESS_MAP_LAYOUT_VERSION;
 	uint32_t zero = 0;
 	if (bpf_map_update_elem(map_fd(MapId::config), &zero, &cfg, 0) != 0)
 		return Error::from_errno(errno, "writing the datapath config");

@@ -63,7 +63,7 @@ public:
 	egress_bpf* skeleton() const;
 	int map_fd(MapId id) const;
 
-	// The runtime config (abi_version is filled in).
+	// The runtime config (layout_version is filled in).
 	Status write_config(egress_config cfg);
 	Result<egress_config> read_config() const;
 	// Per-CPU counters summed, indexed by EGRESS_COUNTER_INDEX(hook, reason).

@@ -89,9 +89,10 @@ struct Metrics {
 };
 
 struct DnsTiming {
-	std::chrono::seconds min_ttl{60};    // learned answers live at least this long
-	std::chrono::seconds max_ttl{86400}; // ... and at most this long (before grace)
-	std::chrono::seconds grace{30};      // added to every expiry
+	// The one set of defaults, shared with the kernel (include/egress/abi.h) and the resolver.
+	std::chrono::seconds min_ttl{EGRESS_DNS_DEFAULT_MIN_TTL_S}; // learned answers live at least this long
+	std::chrono::seconds max_ttl{EGRESS_DNS_DEFAULT_MAX_TTL_S}; // ... at most this long (before grace)
+	std::chrono::seconds grace{EGRESS_DNS_DEFAULT_GRACE_S};     // added to every expiry
 	bool operator==(const DnsTiming&) const = default;
 };
 

@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include <egress/abi.h>
+
 #include "common/result.h"
 
 namespace egress::resolver {
@@ -11,11 +13,11 @@ namespace egress::resolver {
 struct Options {
 	// A record set is asked again after clamp(TTL, min_ttl, max_ttl). min_ttl matters: dnsmasq's
 	// local answers and counting-down caches (CoreDNS, NodeLocal DNSCache) hand out TTL 0.
-	std::chrono::milliseconds min_ttl = std::chrono::seconds(60);
-	std::chrono::milliseconds max_ttl = std::chrono::seconds(86400);
+	std::chrono::milliseconds min_ttl = std::chrono::seconds(EGRESS_DNS_DEFAULT_MIN_TTL_S);
+	std::chrono::milliseconds max_ttl = std::chrono::seconds(EGRESS_DNS_DEFAULT_MAX_TTL_S);
 	// Added to every expiry: the refresh happens at the clamped TTL, so an address in the latest
 	// answer is refreshed `grace` before it could lapse (covers resolution latency and retries).
-	std::chrono::milliseconds grace = std::chrono::seconds(30);
+	std::chrono::milliseconds grace = std::chrono::seconds(EGRESS_DNS_DEFAULT_GRACE_S);
 	// While the resolvers fail, the last good answer stays valid this long after the first
 	// failure, then its addresses are removed. RFC 8767 serves stale data for 1 to 3 days; one hour
 	// keeps a node working through a resolver outage without trusting addresses for long.

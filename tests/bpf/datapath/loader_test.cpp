@@ -104,14 +104,14 @@ TEST(Loader, RefusesPinsOfAnotherAbi) {
 	EGRESS_REQUIRE_ROOT();
 	DatapathEnv env;
 	egress_install_info info{};
-	info.abi_version = 999;
+	info.layout_version = 999;
 	info.cgroup_id = env.cgroup().id();
 	uint32_t zero = 0;
 	ASSERT_EQ(bpf_map_update_elem(env.dp().map_fd(kernel::MapId::install), &zero, &info, 0), 0);
 	auto second = kernel::Datapath::load(env.options());
 	ASSERT_FALSE(second.ok());
 	EXPECT_EQ(second.error().code(), EPROTO);
-	EXPECT_NE(second.error().to_string().find("ABI v999"), std::string::npos)
+	EXPECT_NE(second.error().to_string().find("map layout v999"), std::string::npos)
 	    << second.error().to_string();
 }
 

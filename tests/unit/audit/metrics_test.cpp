@@ -89,7 +89,7 @@ TEST(Metrics, DaemonGauges) {
 	m.inc_policy_reload_errors();
 	m.inc_policy_reload_errors();
 	m.set_map_fill_ratio("learned4", 0.5);
-	m.set_build_info("0.1.0", EGRESS_ABI_VERSION);
+	m.set_build_info("0.1.0", EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);
 	auto e = scrape(m);
 	EXPECT_EQ(e.types.at("egress_learned_entries"), "gauge");
 	EXPECT_EQ(e.types.at("egress_policy_reload_errors_total"), "counter");
@@ -101,7 +101,10 @@ TEST(Metrics, DaemonGauges) {
 	EXPECT_EQ(e.value("egress_policy_generation"), 12.0);
 	EXPECT_EQ(e.value("egress_policy_reload_errors_total"), 2.0);
 	EXPECT_EQ(e.value("egress_map_fill_ratio", {{"map", "learned4"}}), 0.5);
-	EXPECT_EQ(e.value("egress_build_info", {{"abi", "1"}, {"version", "0.1.0"}}), 1.0);
+	EXPECT_EQ(e.value("egress_build_info", {{"event_schema", std::to_string(EGRESS_EVENT_SCHEMA_VERSION)},
+	                                        {"map_layout", std::to_string(EGRESS_MAP_LAYOUT_VERSION)},
+	                                        {"version", "0.1.0"}}),
+	          1.0);
 }
 
 TEST(Metrics, FreshRegistryExportsZeroCounters) {

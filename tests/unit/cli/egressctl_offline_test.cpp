@@ -2,6 +2,8 @@
 // (docs/cli.md). No root, no daemon, no network.
 #include <gtest/gtest.h>
 
+#include <egress/abi.h>
+
 #include <unistd.h>
 
 #include <fstream>
@@ -94,14 +96,18 @@ TEST(EgressctlUsage, BadInputFilesExit3WithOneLine) {
 	unlink(bad_tags.c_str());
 }
 
-TEST(EgressctlVersion, PrintsReleaseAndAbi) {
+TEST(EgressctlVersion, PrintsReleaseAndContractVersions) {
 	auto t = egressctl("version");
 	EXPECT_EQ(t.status, 0);
 	EXPECT_NE(t.out.find("egressctl "), std::string::npos);
-	EXPECT_NE(t.out.find("ABI 1"), std::string::npos);
+	EXPECT_NE(t.out.find("map layout " + std::to_string(EGRESS_MAP_LAYOUT_VERSION)), std::string::npos);
+	EXPECT_NE(t.out.find("event schema " + std::to_string(EGRESS_EVENT_SCHEMA_VERSION)),
+	          std::string::npos);
 	auto j = nlohmann::json::parse(egressctl("version -o json").out);
 	EXPECT_TRUE(j["version"].is_string());
-	EXPECT_EQ(j["abiVersion"], 1);
+	EXPECT_EQ(j["mapLayoutVersion"], EGRESS_MAP_LAYOUT_VERSION);
+	EXPECT_EQ(j["eventSchemaVersion"], EGRESS_EVENT_SCHEMA_VERSION);
+	EXPECT_EQ(j["abiVersion"], EGRESS_MAP_LAYOUT_VERSION);
 }
 
 TEST(EgressctlCatalog, FiltersAndJson) {

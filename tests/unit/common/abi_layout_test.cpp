@@ -1,6 +1,7 @@
 // The ABI layout as C++ sees it must be exactly what the BPF side was compiled against: offsets of
 // every field that userspace reads or writes are pinned here, so a change shows up as a test
-// failure and a reminder to bump EGRESS_ABI_VERSION.
+// failure and a reminder to bump EGRESS_MAP_LAYOUT_VERSION (maps) or EGRESS_EVENT_SCHEMA_VERSION
+// (ring-buffer records).
 #include <egress/abi.h>
 #include <gtest/gtest.h>
 
@@ -12,8 +13,9 @@ namespace {
 template <typename T>
 constexpr bool kPlain = std::is_standard_layout_v<T>&& std::is_trivially_copyable_v<T>;
 
-TEST(AbiLayout, VersionIsSet) {
-	EXPECT_GE(EGRESS_ABI_VERSION, 1);
+TEST(AbiLayout, VersionsAreSet) {
+	EXPECT_GE(EGRESS_MAP_LAYOUT_VERSION, 2);
+	EXPECT_GE(EGRESS_EVENT_SCHEMA_VERSION, 1);
 }
 
 TEST(AbiLayout, PortRange) {
@@ -54,7 +56,7 @@ TEST(AbiLayout, Learned) {
 
 TEST(AbiLayout, Config) {
 	EXPECT_EQ(sizeof(egress_config), 32u);
-	EXPECT_EQ(offsetof(egress_config, abi_version), 0u);
+	EXPECT_EQ(offsetof(egress_config, layout_version), 0u);
 	EXPECT_EQ(offsetof(egress_config, mode), 4u);
 	EXPECT_EQ(offsetof(egress_config, fail_mode), 5u);
 	EXPECT_EQ(offsetof(egress_config, heartbeat_ns), 8u);
@@ -80,7 +82,7 @@ TEST(AbiLayout, PeerAndFlowKeys) {
 TEST(AbiLayout, InstallInfo) {
 	static_assert(kPlain<egress_install_info>);
 	EXPECT_EQ(sizeof(egress_install_info), 24u);
-	EXPECT_EQ(offsetof(egress_install_info, abi_version), 0u);
+	EXPECT_EQ(offsetof(egress_install_info, layout_version), 0u);
 	EXPECT_EQ(offsetof(egress_install_info, tc_ifindex), 4u);
 	EXPECT_EQ(offsetof(egress_install_info, flags), 8u);
 	EXPECT_EQ(offsetof(egress_install_info, cgroup_id), 16u);
@@ -123,9 +125,13 @@ TEST(AbiLayout, EventTypesShareTheFirstByte) {
 	EXPECT_EQ(offsetof(egress_deny_event, type), offsetof(egress_learn_event, type));
 }
 
-TEST(AbiLayout, CounterIndexIsDense) {
+TEST(AbiLayout, CounterIndexCoversEveryHookAndReasonWithHeadroom) {
 	EXPECT_EQ(EGRESS_COUNTER_INDEX(0, 0), 0);
-	EXPECT_EQ(EGRESS_COUNTER_INDEX(EGRESS_HOOK_MAX - 1, EGRESS_REASON_MAX - 1), EGRESS_COUNTERS - 1);
+	EXPECT_EQ(EGRESS_COUNTER_INDEX(EGRESS_COUNTER_HOOKS - 1, EGRESS_COUNTER_REASONS - 1),
+	          EGRESS_COUNTERS - 1);
+	EXPECT_LT(EGRESS_COUNTER_INDEX(EGRESS_HOOK_MAX - 1, EGRESS_REASON_MAX - 1), EGRESS_COUNTERS);
+	// Distinct pairs never share a slot.
+	EXPECT_NE(EGRESS_COUNTER_INDEX(1, 0), EGRESS_COUNTER_INDEX(0, EGRESS_REASON_MAX - 1));
 }
 
 } // namespace

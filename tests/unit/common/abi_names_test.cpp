@@ -48,9 +48,40 @@ TEST(AbiNames, EveryHookAndVerdictHasAName) {
 
 TEST(AbiNames, AllowReasonsAreExactlyTheLeadingBlock) {
 	EXPECT_TRUE(reason_allows(EGRESS_REASON_LOOPBACK));
+	EXPECT_TRUE(reason_allows(EGRESS_REASON_JUDGED_SOCKET));
+	EXPECT_FALSE(reason_allows(EGRESS_REASON_EVENT_LOST));
 	EXPECT_TRUE(reason_allows(EGRESS_REASON_NOT_IP));
 	EXPECT_FALSE(reason_allows(EGRESS_REASON_NO_RULE));
 	EXPECT_FALSE(reason_allows(EGRESS_REASON_DNS_LEARNED));
+}
+
+} // namespace
+
+namespace {
+
+// Every reason has exactly one class: a reason appended to the enum and forgotten in the masks of
+// include/egress/abi.h would be missing from egress_verdicts_total and from the status counts.
+TEST(AbiNames, EveryReasonHasExactlyOneClass) {
+	const uint64_t classes[] = {EGRESS_REASON_CLASS_ALLOW, EGRESS_REASON_CLASS_DENY,
+	                            EGRESS_REASON_CLASS_DNS, EGRESS_REASON_CLASS_PLUMBING};
+	for (unsigned r = 0; r < EGRESS_REASON_MAX; ++r) {
+		int n = 0;
+		for (uint64_t c : classes)
+			n += egress_reason_in(r, c);
+		EXPECT_EQ(n, 1) << "reason " << r << " (" << egress::reason_name(r) << ")";
+		EXPECT_NE(egress::reason_class(r), egress::ReasonClass::none) << r;
+	}
+	// Nothing beyond the enum is classed: a mask bit without a reason is a typo.
+	uint64_t all = 0;
+	for (uint64_t c : classes)
+		all |= c;
+	EXPECT_EQ(all >> EGRESS_REASON_MAX, 0u);
+	EXPECT_EQ(egress::reason_class(EGRESS_REASON_MAX), egress::ReasonClass::none);
+}
+
+TEST(AbiNames, CountersHaveHeadroomForNewHooksAndReasons) {
+	EXPECT_LT(EGRESS_HOOK_MAX, EGRESS_COUNTER_HOOKS);
+	EXPECT_LT(EGRESS_REASON_MAX, EGRESS_COUNTER_REASONS);
 }
 
 } // namespace

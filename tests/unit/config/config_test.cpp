@@ -511,6 +511,15 @@ TEST(Config, DefaultConfig) {
 	EXPECT_EQ(r->mode, Mode::audit);
 	EXPECT_FALSE(r->cluster_cidrs.empty());
 	EXPECT_EQ(default_config_yaml(), std::string(kDefaultConfigYaml));
+	// One set of DNS TTL defaults: the embedded config, a config without `dns`, the kernel's
+	// fallback (abi.h) and the resolver agree.
+	Config bare;
+	EXPECT_EQ(r->dns.min_ttl, bare.dns.min_ttl);
+	EXPECT_EQ(r->dns.max_ttl, bare.dns.max_ttl);
+	EXPECT_EQ(r->dns.grace, bare.dns.grace);
+	EXPECT_EQ(bare.dns.max_ttl.count(), EGRESS_DNS_DEFAULT_MAX_TTL_S);
+	EXPECT_EQ(bare.dns.min_ttl.count(), EGRESS_DNS_DEFAULT_MIN_TTL_S);
+	EXPECT_EQ(bare.dns.grace.count(), EGRESS_DNS_DEFAULT_GRACE_S);
 }
 
 class TempDir {
