@@ -23,10 +23,4 @@ Result<std::optional<daemon::ControlClient>> connect_daemon(const std::string& s
 // The line printed above table output read from the pins, so nobody mistakes it for live state.
 std::string down_banner(const std::string& pin_dir);
 
-// The daemon-down `check` of an address: is it in the safety floor, a CIDR rule or the learned
-// map, and does that entry allow proto/port (port 0 = any port). Names cannot be checked from the
-// maps (they hold only hashes of names): an Error with EINVAL says so.
-Result<nlohmann::json> pinned_check(const std::string& pin_dir, const std::string& dest,
-                                    const std::string& proto);
-
 } // namespace egress::cli

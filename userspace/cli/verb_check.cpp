@@ -8,7 +8,10 @@
 #include "cli/online.h"
 #include "cli/output.h"
 #include "cli/verb.h"
+#include "daemon/pinned_reader.h"
 #include "policy/check.h"
+#include "verdict/check.h"
+#include "verdict/memory_maps.h"
 
 namespace egress::cli {
 
@@ -83,7 +86,11 @@ int run_online_check(const CheckArgs& a, const Globals& g) {
 		if (r.ok() && !r->contains("source"))
 			(*r)["source"] = "daemon";
 	} else {
-		r = pinned_check(g.pins, a.destination, a.proto);
+		auto pinned = daemon::pinned_check(g.pins, a.destination, a.proto);
+		if (pinned.ok())
+			r = nlohmann::json(*pinned);
+		else
+			r = std::move(pinned).error();
 	}
 	if (!r.ok()) {
 		if (*client)
@@ -113,13 +120,25 @@ int run_check(const CheckArgs& a, const Globals& globals) {
 	auto in = compile_inputs(globals, a.config, a.service_tags);
 	if (!in.ok())
 		return fail(kExitBadInput, in.error());
-	auto result = policy::check(in->policy, *query, &in->catalog, &in->config);
+	// The maps this policy would put in the kernel, asked the way the kernel asks them.
+	auto desired = verdict::build_desired_state(in->policy);
+	if (!desired.ok())
+		return fail(kExitBadInput, desired.error());
+	verdict::MemoryMaps maps(*desired);
+	verdict::AddressEntries entries;
+	if (query->is_address) {
+		auto found = verdict::lookup(maps, verdict::judged_address(verdict::address_query(*query)));
+		if (found.ok())
+			entries = *found;
+	}
+	verdict::CheckContext ctx{&in->policy, &*desired, &in->catalog, &in->config};
+	auto answer = verdict::check(ctx, *query, entries, 0);
 	std::string text =
-	    a.format == "json" ? policy::to_json(result).dump(2) + "\n" : policy::to_text(result);
+	    a.format == "json" ? verdict::to_json(answer, 0).dump(2) + "\n" : policy::to_text(answer.result);
 	auto st = write_output("", text);
 	if (!st.ok())
 		return fail(kExitFailure, st.error());
-	return result.allowed ? kExitOk : kExitDenied;
+	return answer.result.allowed ? kExitOk : kExitDenied;
 }
 
 } // namespace

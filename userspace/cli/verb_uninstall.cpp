@@ -1,7 +1,6 @@
 // egressctl uninstall: takes aks-egress-guard off the node from its pins alone (kernel::uninstall),
 // so it works with egressd dead, crash-looping or never started. Idempotent: nothing pinned is
 // success, which the manifests' uninstall overlay (`egressctl uninstall --pins PATH`) relies on.
-#include <bpf/bpf.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -14,7 +13,7 @@
 #include "cli/verb.h"
 #include "common/logger.h"
 #include "kernel/datapath.h"
-#include "kernel/pins.h"
+#include "kernel/pinned_installation.h"
 
 namespace egress::cli {
 
@@ -39,16 +38,13 @@ std::vector<std::string> names_in(const std::string& dir) {
 	return names;
 }
 
-// The TC backstop's interface, read before uninstall() removes the map that records it.
-uint32_t tc_ifindex(const kernel::PinLayout& pins) {
-	if (!pins.installed())
+// The TC backstop's interface, read before uninstall() removes the record of it.
+uint32_t tc_ifindex(const std::string& pin_dir) {
+	auto pins = kernel::PinnedInstallation::open(pin_dir);
+	if (!pins.ok())
 		return 0;
-	auto fd = kernel::open_pinned_map(pins, kernel::MapId::install);
-	uint32_t zero = 0;
-	egress_install_info info{};
-	if (!fd.ok() || bpf_map_lookup_elem(fd->get(), &zero, &info) != 0)
-		return 0;
-	return info.tc_ifindex;
+	auto info = pins->install();
+	return info.ok() ? info->tc_ifindex : 0;
 }
 
 bool confirmed(const std::string& pin_dir) {
@@ -68,7 +64,7 @@ int run_uninstall(const UninstallArgs& a, const Globals& g) {
 		return fail(kExitFailure, "not confirmed; nothing removed (use --yes to skip the question)");
 	auto links = names_in(pins.links_dir());
 	auto maps = names_in(pins.maps_dir());
-	uint32_t ifindex = tc_ifindex(pins);
+	uint32_t ifindex = tc_ifindex(g.pins);
 	auto st = kernel::uninstall(g.pins);
 	if (!st.ok())
 		return fail(kExitFailure, st.error());

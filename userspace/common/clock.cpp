@@ -19,4 +19,8 @@ const SystemClock& SystemClock::instance() {
 	return clock;
 }
 
+uint64_t boot_ns() {
+	return SystemClock::instance().boot_ns();
+}
+
 } // namespace egress

@@ -42,4 +42,7 @@ private:
 	std::chrono::system_clock::time_point wall_;
 };
 
+// The one boot clock of the userspace: SystemClock::instance().boot_ns().
+uint64_t boot_ns();
+
 } // namespace egress

@@ -1,7 +1,6 @@
 #include "daemon/control_server.h"
 
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -10,24 +9,17 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <map>
+#include <optional>
 
 #include "common/logger.h"
 #include "common/unique_handle.h"
+#include "daemon/stream_server.h"
 
 namespace egress::daemon {
 
 namespace {
 
 constexpr size_t kMaxQueuedBytes = 1 << 20;
-
-struct Connection {
-	UniqueFd fd;
-	std::string in;
-	std::string out;
-	bool follower = false;
-	bool closing = false; // close once `out` is flushed
-};
 
 Result<sockaddr_un> unix_address(const std::string& path) {
 	sockaddr_un addr{};
@@ -59,65 +51,16 @@ Status clear_stale(const std::string& path, const sockaddr_un& addr) {
 struct ControlServer::Impl {
 	std::string path;
 	Handler handler;
-	UniqueFd listener;
-	UniqueFd epoll;
-	std::map<int, Connection> conns;
+	std::optional<StreamServer> server;
 
 	~Impl() {
-		conns.clear();
-		if (listener) {
-			listener.reset();
+		if (server) {
+			server.reset();
 			unlink(path.c_str());
 		}
 	}
 
-	void watch(int fd, uint32_t events, int op) {
-		epoll_event ev{};
-		ev.events = events;
-		ev.data.fd = fd;
-		epoll_ctl(epoll.get(), op, fd, &ev);
-	}
-
-	void drop(int fd) {
-		epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
-		conns.erase(fd);
-	}
-
-	void accept_all() {
-		for (;;) {
-			int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (fd < 0)
-				return;
-			Connection c;
-			c.fd.reset(fd);
-			conns.emplace(fd, std::move(c));
-			watch(fd, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
-		}
-	}
-
-	// Writes what it can; false when the connection is gone.
-	bool flush(Connection& c) {
-		while (!c.out.empty()) {
-			ssize_t n =
-			    ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN)
-					break;
-				return false;
-			}
-			c.out.erase(0, static_cast<size_t>(n));
-		}
-		if (c.out.empty() && c.closing)
-			return false;
-		watch(c.fd.get(),
-		      EPOLLIN | EPOLLRDHUP | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT)),
-		      EPOLL_CTL_MOD);
-		return true;
-	}
-
-	void answer(Connection& c, const std::string& line) {
+	void answer(StreamServer::Connection& c, const std::string& line) {
 		control::Response r;
 		bool follow = false;
 		auto req = control::decode_request(line);
@@ -131,22 +74,8 @@ struct ControlServer::Impl {
 		c.follower = c.follower || follow;
 	}
 
-	// false when the connection is gone
-	bool read_from(Connection& c) {
-		char buf[16384];
-		for (;;) {
-			ssize_t n = ::recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN)
-					break;
-				return false;
-			}
-			if (n == 0)
-				return false;
-			c.in.append(buf, static_cast<size_t>(n));
-		}
+	// Line-delimited requests (control_protocol.h): every complete line is answered in order.
+	void on_input(StreamServer::Connection& c) {
 		size_t nl;
 		while ((nl = c.in.find('\n')) != std::string::npos) {
 			std::string line = c.in.substr(0, nl);
@@ -156,13 +85,6 @@ struct ControlServer::Impl {
 			if (!line.empty())
 				answer(c, line);
 		}
-		if (c.in.size() > control::kMaxRequestBytes) {
-			c.out += control::encode_response(
-			             control::error_response(Error("request line too long", EMSGSIZE))) +
-			         "\n";
-			c.closing = true;
-		}
-		return true;
 	}
 };
 
@@ -196,11 +118,19 @@ Result<ControlServer> ControlServer::listen(const std::string& path, Handler han
 		return Error::from_errno(errno, "chmod 0600 " + path);
 	if (::listen(fd.get(), 64) != 0)
 		return Error::from_errno(errno, "listening on " + path);
-	impl->listener = std::move(fd);
-	impl->epoll.reset(epoll_create1(EPOLL_CLOEXEC));
-	if (!impl->epoll)
-		return Error::from_errno(errno, "epoll_create1");
-	impl->watch(impl->listener.get(), EPOLLIN, EPOLL_CTL_ADD);
+	Impl* self = impl.get();
+	StreamServer::Protocol protocol;
+	protocol.on_input = [self](StreamServer::Connection& c) { self->on_input(c); };
+	protocol.max_input = control::kMaxRequestBytes;
+	protocol.on_overflow = [](StreamServer::Connection& c) {
+		c.out += control::encode_response(
+		             control::error_response(Error("request line too long", EMSGSIZE))) +
+		         "\n";
+	};
+	auto server = StreamServer::serve(std::move(fd), std::move(protocol));
+	if (!server.ok())
+		return std::move(server).error();
+	impl->server.emplace(std::move(*server));
 	return ControlServer(std::move(impl));
 }
 
@@ -211,60 +141,27 @@ ControlServer& ControlServer::operator=(ControlServer&&) noexcept = default;
 ControlServer::~ControlServer() = default;
 
 int ControlServer::fd() const {
-	return impl_->epoll.get();
+	return impl_->server->fd();
 }
 
 void ControlServer::service() {
-	epoll_event events[32];
-	int n = epoll_wait(impl_->epoll.get(), events, 32, 0);
-	for (int i = 0; i < n; ++i) {
-		int fd = events[i].data.fd;
-		if (fd == impl_->listener.get()) {
-			impl_->accept_all();
-			continue;
-		}
-		auto it = impl_->conns.find(fd);
-		if (it == impl_->conns.end())
-			continue;
-		Connection& c = it->second;
-		bool alive = true;
-		if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			alive = impl_->read_from(c);
-		if (alive)
-			alive = impl_->flush(c);
-		if (!alive)
-			impl_->drop(fd);
-	}
+	impl_->server->service();
 }
 
 void ControlServer::broadcast_deny(const std::string& deny_json_line) {
 	std::string line = control::encode_deny(deny_json_line) + "\n";
-	std::vector<int> gone;
-	for (auto& [fd, c] : impl_->conns) {
-		if (!c.follower)
-			continue;
-		if (c.out.size() + line.size() > kMaxQueuedBytes) {
-			log::warn("control") << "a denies follower does not keep up: disconnecting it";
-			gone.push_back(fd);
-			continue;
-		}
-		c.out += line;
-		if (!impl_->flush(c))
-			gone.push_back(fd);
-	}
-	for (int fd : gone)
-		impl_->drop(fd);
+	size_t slow = impl_->server->broadcast(
+	    line, [](const StreamServer::Connection& c) { return c.follower; }, kMaxQueuedBytes);
+	if (slow)
+		log::warn("control") << slow << " denies follower(s) did not keep up: disconnected";
 }
 
 size_t ControlServer::connections() const {
-	return impl_->conns.size();
+	return impl_->server->connections();
 }
 
 size_t ControlServer::followers() const {
-	size_t n = 0;
-	for (const auto& [fd, c] : impl_->conns)
-		n += c.follower ? 1 : 0;
-	return n;
+	return impl_->server->count([](const StreamServer::Connection& c) { return c.follower; });
 }
 
 } // namespace egress::daemon

@@ -1,19 +1,17 @@
 // The control verbs (docs/daemon.md) and the HTTP endpoint's paths, answered from the daemon's
-// live state: the policy in force, the kernel's maps and counters, the deny feed.
-#include <net/if.h>
-#include <sys/socket.h>
+// parts: the policy in force, the kernel's maps and counters, the resolver, the audit trail.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <map>
 #include <set>
 
 #include "audit/deny_record.h"
+#include "common/clock.h"
 #include "daemon/daemon_state.h"
-#include "daemon/map_sync.h"
-#include "daemon/pinned_reader.h"
+#include "kernel/uplink.h"
 #include "policy/check.h"
+#include "verdict/check.h"
+#include "verdict/report.h"
 
 namespace egress::daemon {
 
@@ -25,66 +23,49 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 	return audit::format_rfc3339_ms(t);
 }
 
+json reload_json(const ReloadResult& r) {
+	return {{"ok", r.ok},          {"trigger", r.trigger},       {"time", rfc3339(r.time)},
+	        {"error", r.error},    {"generation", r.generation}, {"apply_ms", r.apply_ms},
+	        {"maps_ms", r.maps_ms}};
+}
+
 } // namespace
 
 control::Response Daemon::State::handle(const control::Request& r) {
 	control::Response out;
+	auto answer = [&](Result<json> j) {
+		if (!j.ok())
+			return control::error_response(j.error());
+		out.result = std::move(*j);
+		return out;
+	};
 	switch (r.cmd) {
 	case control::Command::status:
-		out.result = status_json();
-		return out;
+		return answer(status_json());
 	case control::Command::ips:
-		out.result = ips_json();
-		return out;
-	case control::Command::check: {
-		auto j = check_json(r);
-		if (!j.ok())
-			return control::error_response(j.error());
-		out.result = std::move(*j);
-		return out;
-	}
-	case control::Command::denies: {
-		auto j = denies_json(r);
-		if (!j.ok())
-			return control::error_response(j.error());
-		out.result = std::move(*j);
-		return out;
-	}
+		return answer(ips_json());
+	case control::Command::check:
+		return answer(check_json(r));
+	case control::Command::denies:
+		return answer(denies_json(r));
 	case control::Command::reload: {
 		watcher->invalidate();
 		auto st = reload("control");
 		(void)watcher->read_if_changed(); // remember the content now in force
 		if (!st.ok()) {
 			auto e = control::error_response(st.error());
-			e.error = "reload failed, generation " + std::to_string(active.generation) +
+			e.error = "reload failed, generation " + std::to_string(policy->active().generation) +
 			          " stays enforced: " + e.error;
 			return e;
 		}
-		out.result = {{"generation", active.generation}};
-		return out;
+		return answer(json{{"generation", policy->active().generation}});
 	}
 	}
 	return control::error_response(Error("unhandled command", EINVAL));
 }
 
-json Daemon::State::uplink_status() {
-	std::optional<kernel::Uplink> uplink;
-	if (uplink_watcher) {
-		uplink = uplink_watcher->current();
-	} else if (uplink_mode == UplinkMode::named) {
-		// A named interface need not carry the default route: take the route's details only when
-		// it does.
-		if (auto found = kernel::find_uplink(); found.ok() && found->ifname == active.config.uplink) {
-			uplink = std::move(*found);
-		} else if (unsigned idx = if_nametoindex(active.config.uplink.c_str()); idx != 0) {
-			uplink =
-			    kernel::Uplink{active.config.uplink, static_cast<int>(idx), {}, std::nullopt};
-		}
-	}
-	return uplink_json(uplink_mode, active.config.uplink, uplink, backstop_ifindex, false);
-}
-
 json Daemon::State::status_json() {
+	const ActivePolicy& active = policy->active();
 	json j;
 	j["daemon"] = "up";
 	j["source"] = "daemon";
@@ -97,15 +78,9 @@ json Daemon::State::status_json() {
 	j["fail_mode"] = std::string(policy::fail_mode_name(active.config.fail_mode));
 	j["policy_generation"] = active.generation;
 	j["last_good_generation"] = active.generation;
-	j["last_reload"] = {{"ok", last_reload.ok},
-	                    {"trigger", last_reload.trigger},
-	                    {"time", rfc3339(last_reload.time)},
-	                    {"error", last_reload.error},
-	                    {"generation", last_reload.generation},
-	                    {"apply_ms", last_reload.apply_ms},
-	                    {"maps_ms", last_reload.maps_ms}};
-	j["last_error"] = last_error;
-	j["reload_errors"] = reload_errors;
+	j["last_reload"] = reload_json(reloads.last);
+	j["last_error"] = reloads.last_error;
+	j["reload_errors"] = reloads.errors;
 	j["cgroup"] = {{"path", cgroup_path}, {"id", dp->cgroup_id()}};
 	j["pin_dir"] = active.config.pin_path;
 	j["adopted"] = dp->adopted();
@@ -115,28 +90,17 @@ json Daemon::State::status_json() {
 	              {"cidrs", active.compiled.cidrs.size()},
 	              {"warnings", active.compiled.warnings.size()}};
 	json maps = json::object();
-	for (auto id : kernel::kAllMaps) {
-		if (!reports_fill(id))
-			continue;
-		auto fill = map_fill(dp->map_fd(id));
-		if (fill.ok())
-			maps[std::string(kernel::map_name(id))] = {{"entries", fill->entries},
-			                                           {"max_entries", fill->max_entries}};
-	}
+	for (const auto& m : kernel::kMaps)
+		if (m.reports_fill)
+			if (auto fill = dp->fill(m.id); fill.ok())
+				maps[std::string(m.name)] = {{"entries", fill->entries},
+				                             {"max_entries", fill->max_entries}};
 	j["maps"] = maps;
 	if (auto c = dp->counters(); c.ok())
-		j["counters"] = counters_summary(*c);
-	auto dl = deny_log->stats();
+		j["counters"] = verdict::counters_summary(*c);
+	auto dl = audit->stats();
 	j["deny_log"] = {{"lines", dl.lines}, {"dropped", dl.dropped}, {"write_errors", dl.write_errors}};
-	json res = {{"names", active.desired.exact_names.size()}, {"enabled", resolver != nullptr}};
-	if (resolver) {
-		size_t failing = 0;
-		for (const auto& st : resolver->status())
-			failing += st.consecutive_failures ? 1 : 0;
-		res["failing_record_sets"] = failing;
-		res["servers"] = resolver->servers();
-	}
-	j["resolver"] = res;
+	j["resolver"] = resolution->status(active.desired.exact_names.size());
 	// The key itself stays private: knowing it is what lets one craft check-hash collisions.
 	json trusted = json::array();
 	for (const auto& ip : active.desired.resolvers)
@@ -144,8 +108,8 @@ json Daemon::State::status_json() {
 	j["dns_learning"] = {{"name_entries", active.desired.names.size()},
 	                     {"trusted_resolvers", trusted},
 	                     {"resolv_conf", opts.resolv_conf},
-	                     {"check_key_set", check_key != 0}};
-	j["uplink"] = uplink_status();
+	                     {"check_key_set", policy->check_key() != 0}};
+	j["uplink"] = uplink->status();
 	if (auto addrs = kernel::node_addresses(); addrs.ok()) {
 		j["node_addresses"] = *addrs;
 	} else {
@@ -157,27 +121,19 @@ json Daemon::State::status_json() {
 }
 
 json Daemon::State::ips_json() {
-	auto entries = read_learned(dp->map_fd(kernel::MapId::learned4), dp->map_fd(kernel::MapId::learned6));
+	auto entries = dp->verdict_maps().learned_entries();
 	json list = json::array();
 	uint64_t now = boot_ns();
+	const ActivePolicy& active = policy->active();
 	if (entries.ok()) {
 		for (const auto& e : *entries) {
-			json item = learned_json(e, now);
-			auto parsed = parse_ip(e.address);
-			std::set<std::string> known;
-			std::string source = "dns";
-			if (parsed.ok()) {
-				if (auto it = book.held().find(*parsed); it != book.held().end()) {
-					source = "resolver";
-					for (const auto& h : it->second)
-						known.insert(h.name);
-				}
-				for (const auto& n : names.names(*parsed, now))
-					known.insert(n);
-			}
+			json item = verdict::learned_json(e.address, e.value, now);
+			std::set<std::string> known = resolution->names_of(e.address);
+			for (const auto& n : audit->names().names(e.address, now))
+				known.insert(n);
 			item["names"] = known;
-			item["source"] = source;
-			if (const RuleRef* rule = active.desired.rule(e.value.ports.rule_id))
+			item["source"] = resolution->holds(e.address) ? "resolver" : "dns";
+			if (const verdict::RuleRef* rule = active.desired.rule(e.value.ports.rule_id))
 				item["rule"] = rule->destination;
 			list.push_back(item);
 		}
@@ -195,59 +151,30 @@ Result<json> Daemon::State::check_json(const control::Request& r) {
 	auto query = policy::parse_check_query(r.dest, proto->proto);
 	if (!query.ok())
 		return std::move(query).error();
-	auto result = policy::check(active.compiled, *query, &catalog, &active.config);
-	json j = policy::to_json(result);
-	j["policy_generation"] = active.generation;
+	const ActivePolicy& active = policy->active();
+	verdict::CheckContext ctx{&active.compiled, &active.desired, &catalog, &active.config};
 	uint64_t now = boot_ns();
+	verdict::AddressEntries entries;
+	IpAddress judged;
 	if (query->is_address) {
-		// The kernel's order: floor, then learned addresses, then CIDR rules. The offline check
-		// knows the rules; the daemon adds what was learned at run time.
-		IpAddress a;
-		a.family = query->address.family == Family::v4 ? Family::v4 : Family::v6;
-		a.bytes = query->address.bytes;
-		auto entries =
-		    read_learned(a.family == Family::v4 ? dp->map_fd(kernel::MapId::learned4) : -1,
-		                 a.family == Family::v6 ? dp->map_fd(kernel::MapId::learned6) : -1);
-		if (entries.ok()) {
-			for (const auto& e : *entries) {
-				if (e.address != query->address.to_string())
-					continue;
-				json learned = learned_json(e, now);
-				std::set<std::string> known;
-				if (auto it = book.held().find(a); it != book.held().end())
-					for (const auto& h : it->second)
-						known.insert(h.name);
-				for (const auto& n : names.names(a, now))
-					known.insert(n);
-				learned["names"] = known;
-				j["learned"] = learned;
-				auto ports = policy_ports(e.value.ports);
-				bool port_ok =
-				    query->port
-				        ? policy::ports_allow(ports, query->proto, *query->port)
-				        : std::any_of(ports.begin(), ports.end(), [&](const auto& p) {
-					          return p.proto == Proto::any || p.proto == query->proto;
-				          });
-				if (!result.allowed && e.value.expires_ns > now && port_ok) {
-					j["verdict"] = "allowed";
-					j["reason"] = "learned";
-				} else if (!result.allowed && e.value.expires_ns <= now &&
-				           j["reason"] == "no_rule") {
-					j["reason"] = "expired";
-				}
-			}
-		}
-	} else {
+		judged = verdict::judged_address(verdict::address_query(*query));
+		auto found = verdict::lookup(dp->verdict_maps(), judged);
+		if (!found.ok())
+			return std::move(found).error();
+		entries = std::move(*found);
+	}
+	json j = verdict::to_json(verdict::check(ctx, *query, entries, now), now);
+	j["policy_generation"] = active.generation;
+	if (query->is_address && entries.learned) {
+		json learned = verdict::learned_json(judged, *entries.learned, now);
+		std::set<std::string> known = resolution->names_of(judged);
+		for (const auto& n : audit->names().names(judged, now))
+			known.insert(n);
+		learned["names"] = known;
+		j["learned"] = learned;
+	} else if (!query->is_address) {
 		// The addresses the name resolves to right now (active resolution).
-		json addrs = json::array();
-		for (const auto& [address, held] : book.held())
-			for (const auto& h : held)
-				if (h.name == query->destination)
-					addrs.push_back(
-					    {{"address", address.to_string()},
-					     {"expires_in_s",
-					      h.expiry_ns > now ? (h.expiry_ns - now) / 1'000'000'000 : 0}});
-		j["addresses"] = addrs;
+		j["addresses"] = resolution->addresses_of(query->destination, now);
 	}
 	return j;
 }
@@ -263,7 +190,7 @@ Result<json> Daemon::State::denies_json(const control::Request& r) {
 			             EINVAL);
 	}
 	json lines = json::array();
-	for (const auto& line : feed->recent(since, r.limit)) {
+	for (const auto& line : audit->feed().recent(since, r.limit)) {
 		json d = json::parse(line, nullptr, false);
 		lines.push_back(d.is_discarded() ? json{{"raw", line}} : d);
 	}

@@ -1,5 +1,6 @@
-// The daemon's state, shared by daemon.cpp (startup, loop, reload) and daemon_control.cpp (the
-// control verbs). Private to the daemon: not part of its public headers' contract.
+// The daemon's parts, shared by daemon.cpp (start, the loop's sources, reloads) and
+// daemon_control.cpp (the control verbs and HTTP paths). Private to the daemon. Each part owns one
+// concern; the state only holds them and the few facts that belong to the daemon as a whole.
 #pragma once
 
 #include <chrono>
@@ -11,36 +12,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "audit/deny_log.h"
 #include "audit/metrics.h"
-#include "audit/name_index.h"
-#include "audit/pod_resolver.h"
 #include "catalog/catalog.h"
-#include "common/unique_handle.h"
+#include "daemon/active_resolution.h"
+#include "daemon/audit_trail.h"
 #include "daemon/config_watcher.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon.h"
-#include "daemon/deny_feed.h"
-#include "daemon/desired_state.h"
+#include "daemon/event_loop.h"
 #include "daemon/http_server.h"
-#include "daemon/learned_book.h"
-#include "daemon/resolver_worker.h"
-#include "daemon/uplink_plan.h"
+#include "daemon/policy_applier.h"
+#include "daemon/uplink_follower.h"
 #include "kernel/datapath.h"
-#include "kernel/event_reader.h"
-#include "kernel/uplink.h"
-#include "policy/compiled_policy.h"
-#include "policy/config.h"
 
 namespace egress::daemon {
-
-// A policy that compiled and was written to the maps.
-struct ActivePolicy {
-	policy::Config config;
-	policy::CompiledPolicy compiled;
-	DesiredState desired;
-	uint64_t generation = 0;
-};
 
 struct ReloadResult {
 	bool ok = true;
@@ -54,70 +39,53 @@ struct ReloadResult {
 	double maps_ms = 0;
 };
 
+struct ReloadHistory {
+	ReloadResult last;
+	std::string last_error; // of the latest failed reload; "" once a reload succeeds
+	uint64_t errors = 0;
+};
+
 struct Daemon::State {
 	DaemonOptions opts;
 	std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 	catalog::Catalog catalog;
-	ActivePolicy active;
-	ReloadResult last_reload;
-	std::string last_error; // of the latest failed reload; "" once a reload succeeds
-	uint64_t reload_errors = 0;
+	std::optional<EventLoop> loop;
 
 	std::optional<kernel::Datapath> dp;
 	std::string cgroup_path;
-	egress_config kernel_config{};
-	uint64_t check_key = 0; // of egress_names' check hash; fixed once the datapath is loaded
-	bool ready = false;
-	double last_maps_ms = 0; // of the latest enforce()
+	std::unique_ptr<PolicyApplier> policy;
+	std::unique_ptr<ActiveResolution> resolution;
+	std::unique_ptr<AuditTrail> audit;
+	std::optional<UplinkFollower> uplink;
 
-	// The TC backstop's uplink (uplink_plan.h). Only `auto` has a watcher; the interface our
-	// filter is on is what the install record says (0: none).
-	UplinkMode uplink_mode = UplinkMode::off;
-	std::optional<kernel::UplinkWatcher> uplink_watcher;
-	uint32_t backstop_ifindex = 0;
-
-	audit::Metrics metrics;
-	audit::NameIndex names;
-	std::unique_ptr<audit::PodResolver> pods;
-	std::shared_ptr<DenyFeed> feed;
-	std::unique_ptr<audit::DenyLog> deny_log;
-	std::optional<kernel::EventReader> events;
-
-	LearnedBook book;
-	std::unique_ptr<ResolverWorker> resolver;
 	std::optional<ConfigWatcher> watcher;
 	std::optional<ControlServer> control;
 	std::optional<HttpServer> http;
+	std::optional<Timer> heartbeat_timer, debounce_timer;
+	std::optional<SignalSource> signals;
 
-	UniqueFd epoll, signals, heartbeat_timer, debounce_timer;
+	audit::Metrics metrics;
+	ReloadHistory reloads;
 	uint64_t ticks = 0;
-	bool stopping = false;
+	bool ready = false;
 
 	// daemon.cpp
+	std::vector<IpAddress> resolvers_for(const policy::Config& config) const;
 	Status reload(const std::string& trigger);
-	Result<ActivePolicy> build(const policy::Config& config) const;
-	Result<DesiredState> desired_for(const policy::CompiledPolicy& compiled,
-	                                 const policy::Config& config) const;
-	std::vector<IpAddress> node_resolvers() const;
-	Status enforce(ActivePolicy& next);
+	void policy_applied();
 	void heartbeat();
 	void collect();
-	void on_address_changes();
-	void follow_uplink(const std::optional<kernel::Uplink>& uplink);
-	void on_uplink_change();
-	void restart_resolver_if_needed(const policy::Config& config);
+	void on_signal();
+	void on_config_change();
 	std::string node_name() const;
 
 	// daemon_control.cpp
 	control::Response handle(const control::Request& request);
 	nlohmann::json status_json();
-	nlohmann::json uplink_status();
 	nlohmann::json ips_json();
 	Result<nlohmann::json> check_json(const control::Request& request);
 	Result<nlohmann::json> denies_json(const control::Request& request);
 	HttpResponse serve_http(const std::string& path);
 };
-
-uint64_t boot_ns();
 
 } // namespace egress::daemon

@@ -2,16 +2,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <map>
+#include <optional>
 
 #include "common/unique_handle.h"
+#include "daemon/stream_server.h"
 
 namespace egress::daemon {
 
@@ -19,14 +19,6 @@ namespace {
 
 constexpr size_t kMaxRequest = 8192;
 constexpr auto kIdle = std::chrono::seconds(10);
-
-struct Conn {
-	UniqueFd fd;
-	std::string in;
-	std::string out;
-	bool responded = false;
-	std::chrono::steady_clock::time_point since;
-};
 
 std::string_view reason_phrase(int status) {
 	switch (status) {
@@ -59,33 +51,18 @@ std::string render(const HttpResponse& r, bool head) {
 
 struct HttpServer::Impl {
 	Handler handler;
-	UniqueFd listener;
-	UniqueFd epoll;
+	std::optional<StreamServer> server;
 	uint16_t port = 0;
-	std::map<int, Conn> conns;
 
-	void watch(int fd, uint32_t events, int op) {
-		epoll_event ev{};
-		ev.events = events;
-		ev.data.fd = fd;
-		epoll_ctl(epoll.get(), op, fd, &ev);
-	}
-	void drop(int fd) {
-		epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
-		conns.erase(fd);
-	}
-
-	void respond(Conn& c) {
+	// One request per connection: answered once its headers are complete, then closed.
+	void on_input(StreamServer::Connection& c) {
+		if (c.close_when_flushed)
+			return; // answered already
 		auto end = c.in.find("\r\n\r\n");
 		if (end == std::string::npos)
 			end = c.in.find("\n\n");
-		if (end == std::string::npos) {
-			if (c.in.size() < kMaxRequest)
-				return; // wait for the rest of the headers
-			c.out = render({400, "text/plain", "request too large\n"}, false);
-			c.responded = true;
-			return;
-		}
+		if (end == std::string::npos)
+			return; // wait for the rest of the headers
 		std::string line = c.in.substr(0, c.in.find_first_of("\r\n"));
 		auto sp1 = line.find(' ');
 		auto sp2 = line.find(' ', sp1 == std::string::npos ? 0 : sp1 + 1);
@@ -101,45 +78,7 @@ struct HttpServer::Impl {
 			else
 				c.out = render(handler(target), method == "HEAD");
 		}
-		c.responded = true;
-	}
-
-	// false: close the connection
-	bool step(Conn& c, uint32_t events) {
-		if (!c.responded && (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR))) {
-			char buf[4096];
-			for (;;) {
-				ssize_t n = ::recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
-				if (n < 0) {
-					if (errno == EINTR)
-						continue;
-					if (errno == EAGAIN)
-						break;
-					return false;
-				}
-				if (n == 0)
-					return false;
-				c.in.append(buf, static_cast<size_t>(n));
-				if (c.in.size() > kMaxRequest)
-					break;
-			}
-			respond(c);
-		}
-		while (c.responded && !c.out.empty()) {
-			ssize_t n =
-			    ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN) {
-					watch(c.fd.get(), EPOLLOUT, EPOLL_CTL_MOD);
-					return true;
-				}
-				return false;
-			}
-			c.out.erase(0, static_cast<size_t>(n));
-		}
-		return !c.responded; // responded and flushed: done
+		c.close_when_flushed = true;
 	}
 };
 
@@ -183,11 +122,18 @@ Result<HttpServer> HttpServer::listen(const policy::ListenAddress& address, Hand
 	getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &len);
 	impl->port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
 	                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-	impl->listener = std::move(fd);
-	impl->epoll.reset(epoll_create1(EPOLL_CLOEXEC));
-	if (!impl->epoll)
-		return Error::from_errno(errno, "epoll_create1");
-	impl->watch(impl->listener.get(), EPOLLIN, EPOLL_CTL_ADD);
+	Impl* self = impl.get();
+	StreamServer::Protocol protocol;
+	protocol.on_input = [self](StreamServer::Connection& c) { self->on_input(c); };
+	protocol.max_input = kMaxRequest;
+	protocol.on_overflow = [](StreamServer::Connection& c) {
+		c.out = render({400, "text/plain", "request too large\n"}, false);
+	};
+	protocol.idle_timeout = kIdle;
+	auto server = StreamServer::serve(std::move(fd), std::move(protocol));
+	if (!server.ok())
+		return std::move(server).error();
+	impl->server.emplace(std::move(*server));
 	return HttpServer(std::move(impl));
 }
 
@@ -198,7 +144,7 @@ HttpServer& HttpServer::operator=(HttpServer&&) noexcept = default;
 HttpServer::~HttpServer() = default;
 
 int HttpServer::fd() const {
-	return impl_->epoll.get();
+	return impl_->server->fd();
 }
 
 uint16_t HttpServer::port() const {
@@ -206,35 +152,7 @@ uint16_t HttpServer::port() const {
 }
 
 void HttpServer::service() {
-	auto now = std::chrono::steady_clock::now();
-	epoll_event events[32];
-	int n = epoll_wait(impl_->epoll.get(), events, 32, 0);
-	for (int i = 0; i < n; ++i) {
-		int fd = events[i].data.fd;
-		if (fd == impl_->listener.get()) {
-			for (;;) {
-				int c = ::accept4(impl_->listener.get(), nullptr, nullptr,
-				                  SOCK_NONBLOCK | SOCK_CLOEXEC);
-				if (c < 0)
-					break;
-				Conn conn;
-				conn.fd.reset(c);
-				conn.since = now;
-				impl_->conns.emplace(c, std::move(conn));
-				impl_->watch(c, EPOLLIN | EPOLLRDHUP, EPOLL_CTL_ADD);
-			}
-			continue;
-		}
-		auto it = impl_->conns.find(fd);
-		if (it != impl_->conns.end() && !impl_->step(it->second, events[i].events))
-			impl_->drop(fd);
-	}
-	std::vector<int> idle;
-	for (const auto& [fd, c] : impl_->conns)
-		if (now - c.since > kIdle)
-			idle.push_back(fd);
-	for (int fd : idle)
-		impl_->drop(fd);
+	impl_->server->service();
 }
 
 } // namespace egress::daemon

@@ -24,7 +24,7 @@ std::optional<egress_learned_value> LearnedBook::value_for(const std::vector<Hel
 		auto hit = match(h.name);
 		if (!hit)
 			continue;
-		auto ports = policy_ports(hit->ports);
+		auto ports = verdict::policy_ports(hit->ports);
 		all_ports.insert(all_ports.end(), ports.begin(), ports.end());
 		if (!out || h.expiry_ns > out->expires_ns) {
 			out.emplace();
@@ -37,14 +37,15 @@ std::optional<egress_learned_value> LearnedBook::value_for(const std::vector<Hel
 	if (out) {
 		// The union keeps a connection to a shared CDN address working for every name's ports;
 		// if it does not fit, the latest name's own ports are the conservative choice.
-		auto merged = kernel_ports(all_ports, out->ports.rule_id);
+		auto merged = verdict::kernel_ports(all_ports, out->ports.rule_id);
 		if (merged.ok())
 			out->ports = *merged;
 	}
 	return out;
 }
 
-std::vector<LearnedWrite> LearnedBook::set_policy(const DesiredState& state, uint64_t name_check_key) {
+std::vector<LearnedWrite> LearnedBook::set_policy(const verdict::DesiredState& state,
+                                                  uint64_t name_check_key) {
 	entries_ = state.names;
 	check_key_ = name_check_key;
 	table_.emplace(entries_, check_key_);
@@ -95,7 +96,7 @@ std::optional<egress_learned_value> relearn(const egress_learned_value& current,
 	return v;
 }
 
-uint8_t name_kind(const RuleRef* rule) {
+uint8_t name_kind(const verdict::RuleRef* rule) {
 	if (!rule || !rule->is_name)
 		return 0;
 	if (rule->destination.rfind("**.", 0) == 0)

@@ -19,7 +19,7 @@
 
 #include <egress/abi.h>
 
-#include "daemon/desired_state.h"
+#include "verdict/desired_state.h"
 #include "dns/name_rules.h"
 #include "common/ip_address.h"
 #include "resolver/resolver.h"
@@ -44,7 +44,7 @@ class LearnedBook {
 public:
 	// Re-points every held address at the new policy's name rules; returns the writes that make the
 	// maps agree (addresses whose names no rule allows any more are deleted).
-	std::vector<LearnedWrite> set_policy(const DesiredState& state, uint64_t name_check_key = 0);
+	std::vector<LearnedWrite> set_policy(const verdict::DesiredState& state, uint64_t name_check_key = 0);
 
 	// One resolver change; nullopt when the map needs no write.
 	std::optional<LearnedWrite> apply(const resolver::AddressChange& change);
@@ -84,7 +84,7 @@ std::optional<egress_learned_value> relearn(const egress_learned_value& current,
                                             const std::vector<dns::NameRuleEntry>& names, uint8_t kind = 0);
 
 // The egress_name_kind of a name rule's pattern; 0 for a CIDR rule or none.
-uint8_t name_kind(const RuleRef* rule);
+uint8_t name_kind(const verdict::RuleRef* rule);
 
 IpAddress address_of(const egress_learned4_key& key);
 IpAddress address_of(const egress_learned6_key& key);

@@ -1,7 +1,5 @@
 #include "daemon/map_sync.h"
 
-#include <bpf/bpf.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -38,12 +36,6 @@ Status apply_one(const kernel::Datapath& dp, MapId id, const std::vector<std::pa
 	return apply_map(dp.map_fd(id), kernel::map_name(id), desired, total);
 }
 
-template <typename K, typename V>
-Status apply_dns(const kernel::DnsMaps& dns, kernel::DnsMapId id, const std::vector<std::pair<K, V>>& desired,
-                 ApplyStats& total) {
-	return apply_map(dns.fd(id), kernel::dns_map_name(id), desired, total);
-}
-
 template <typename K>
 std::vector<std::pair<K, uint8_t>> resolver_keys(const std::vector<IpAddress>& ips, Family family) {
 	std::vector<std::pair<K, uint8_t>> out;
@@ -60,27 +52,27 @@ std::vector<std::pair<K, uint8_t>> resolver_keys(const std::vector<IpAddress>& i
 template <typename K>
 Status write_family(const kernel::Datapath& dp, MapId id, const K& key, const LearnedWrite& w,
                     bool only_if_ours) {
-	int fd = dp.map_fd(id);
-	if (w.value) {
-		if (bpf_map_update_elem(fd, &key, &*w.value, BPF_ANY) != 0)
-			return Error::from_errno(errno, "writing learned address " + w.address.to_string());
-		return ok_status();
-	}
+	auto map = kernel::TypedMap<K, egress_learned_value>::open(dp.map_fd(id));
+	if (!map.ok())
+		return std::move(map).error();
+	if (w.value)
+		return map->put(key, *w.value).context("writing learned address " + w.address.to_string());
 	if (only_if_ours) {
-		egress_learned_value cur{};
-		if (bpf_map_lookup_elem(fd, &key, &cur) != 0)
+		auto cur = map->get(key);
+		if (!cur.ok())
+			return std::move(cur).error();
+		if (!*cur)
 			return ok_status(); // already gone
-		if (cur.expires_ns > w.expiry_ns)
+		if ((*cur)->expires_ns > w.expiry_ns)
 			return ok_status(); // refreshed by the kernel learner since
 	}
-	if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
-		return Error::from_errno(errno, "deleting learned address " + w.address.to_string());
-	return ok_status();
+	return map->erase(key).context("deleting learned address " + w.address.to_string());
 }
 
 template <typename K>
 Result<size_t> relearn_family(const kernel::Datapath& dp, MapId id,
-                              const std::vector<dns::NameRuleEntry>& names, const DesiredState* previous) {
+                              const std::vector<dns::NameRuleEntry>& names,
+                              const verdict::DesiredState* previous) {
 	auto map = kernel::TypedMap<K, egress_learned_value>::open(dp.map_fd(id));
 	if (!map.ok())
 		return std::move(map).error();
@@ -91,8 +83,8 @@ Result<size_t> relearn_family(const kernel::Datapath& dp, MapId id,
 	for (const auto& [k, v] : *entries) {
 		auto next = relearn(v, names, previous ? name_kind(previous->rule(v.ports.rule_id)) : 0);
 		if (!next) {
-			if (bpf_map_delete_elem(dp.map_fd(id), &k) == 0)
-				++deleted;
+			EGRESS_TRY(map->erase(k));
+			++deleted;
 			continue;
 		}
 		if (std::memcmp(&*next, &v, sizeof(v)) != 0)
@@ -115,7 +107,7 @@ Result<size_t> collect_family(const kernel::Datapath& dp, MapId id, uint64_t now
 	for (const auto& e : *entries) {
 		if (e.second.expires_ns <= now) {
 			// The kernel treats an expired entry as absent already; deleting it frees the slot.
-			if (bpf_map_delete_elem(dp.map_fd(id), &e.first) == 0)
+			if (map->erase(e.first).ok())
 				++gc.expired;
 		} else {
 			live.push_back(e);
@@ -129,7 +121,7 @@ Result<size_t> collect_family(const kernel::Datapath& dp, MapId id, uint64_t now
 		});
 		size_t drop = live.size() - target;
 		for (size_t i = 0; i < drop; ++i)
-			if (bpf_map_delete_elem(dp.map_fd(id), &live[i].first) == 0)
+			if (map->erase(live[i].first).ok())
 				++gc.evicted;
 		live.erase(live.begin(), live.begin() + static_cast<long>(drop));
 	}
@@ -143,22 +135,21 @@ std::string ApplyStats::to_string() const {
 	       std::to_string(removed) + " removed, " + std::to_string(unchanged) + " unchanged";
 }
 
-Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredState& d) {
+Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const verdict::DesiredState& d) {
 	ApplyStats total;
 	// Floor first: whatever else happens, the node keeps its safety floor.
 	EGRESS_TRY(apply_one(dp, MapId::floor4, d.floor4, total));
 	EGRESS_TRY(apply_one(dp, MapId::floor6, d.floor6, total));
 	EGRESS_TRY(apply_one(dp, MapId::cidr4, d.cidr4, total));
 	EGRESS_TRY(apply_one(dp, MapId::cidr6, d.cidr6, total));
-	kernel::DnsMaps dns(dp);
 	std::vector<std::pair<egress_name_key, egress_name_value>> names;
 	names.reserve(d.names.size());
 	for (const auto& e : d.names)
 		names.emplace_back(e.key, e.value);
-	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::names, names, total));
-	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers4,
+	EGRESS_TRY(apply_one(dp, MapId::names, names, total));
+	EGRESS_TRY(apply_one(dp, MapId::dns_resolvers4,
 	                     resolver_keys<egress_dns_resolver4_key>(d.resolvers, Family::v4), total));
-	EGRESS_TRY(apply_dns(dns, kernel::DnsMapId::resolvers6,
+	EGRESS_TRY(apply_one(dp, MapId::dns_resolvers6,
 	                     resolver_keys<egress_dns_resolver6_key>(d.resolvers, Family::v6), total));
 	return total;
 }
@@ -170,7 +161,7 @@ Status write_learned(const kernel::Datapath& dp, const LearnedWrite& w, bool onl
 }
 
 Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names,
-                           const DesiredState* previous) {
+                           const verdict::DesiredState* previous) {
 	auto a = relearn_family<egress_learned4_key>(dp, MapId::learned4, names, previous);
 	if (!a.ok())
 		return std::move(a).error();

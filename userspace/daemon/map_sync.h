@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "daemon/desired_state.h"
+#include "verdict/desired_state.h"
 #include "daemon/learned_book.h"
 #include "kernel/datapath.h"
 
@@ -26,7 +26,7 @@ struct ApplyStats {
 	std::string to_string() const;
 };
 
-Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const DesiredState& desired);
+Result<ApplyStats> apply_policy_maps(const kernel::Datapath& dp, const verdict::DesiredState& desired);
 
 Status write_learned(const kernel::Datapath& dp, const LearnedWrite& write, bool only_if_ours = true);
 
@@ -34,7 +34,7 @@ Status write_learned(const kernel::Datapath& dp, const LearnedWrite& write, bool
 // `previous`: the desired state the entries' rule ids belong to (tells an exact rule from a wildcard
 // of the same suffix); null when unknown (an adopted installation). Returns how many were deleted.
 Result<size_t> relearn_all(const kernel::Datapath& dp, const std::vector<dns::NameRuleEntry>& names,
-                           const DesiredState* previous = nullptr);
+                           const verdict::DesiredState* previous = nullptr);
 
 struct GcStats {
 	size_t expired = 0;  // deleted because expired

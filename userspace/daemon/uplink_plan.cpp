@@ -22,19 +22,6 @@ std::string_view uplink_mode_name(UplinkMode mode) {
 	return "off";
 }
 
-BackstopMove plan_backstop_move(uint32_t attached_ifindex, const std::optional<kernel::Uplink>& to) {
-	BackstopMove m;
-	if (!to || to->ifindex <= 0) {
-		m.detach_old = attached_ifindex != 0;
-		return m;
-	}
-	uint32_t target = static_cast<uint32_t>(to->ifindex);
-	m.attach_new = true;
-	m.detach_old = attached_ifindex != 0 && attached_ifindex != target;
-	m.keep_qdisc_flags = attached_ifindex == target;
-	return m;
-}
-
 nlohmann::json uplink_json(UplinkMode mode, const std::string& configured,
                            const std::optional<kernel::Uplink>& uplink, uint32_t attached_ifindex,
                            bool enforce) {

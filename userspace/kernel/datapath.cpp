@@ -12,7 +12,9 @@
 
 #include "common/logger.h"
 #include "egress.skel.h"
+#include "kernel/install_record.h"
 #include "kernel/libbpf_handles.h"
+#include "kernel/map_writer.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/tc_backstop.h"
 
@@ -24,38 +26,19 @@ constexpr size_t kVerifierLogTail = 16u << 10; // the end of a verifier log says
 
 bpf_map* skel_map(egress_bpf* s, MapId id) {
 	switch (id) {
-	case MapId::config:
-		return s->maps.egress_config;
-	case MapId::install:
-		return s->maps.egress_install;
-	case MapId::counters:
-		return s->maps.egress_counters;
-	case MapId::floor4:
-		return s->maps.egress_floor4;
-	case MapId::floor6:
-		return s->maps.egress_floor6;
-	case MapId::learned4:
-		return s->maps.egress_learned4;
-	case MapId::learned6:
-		return s->maps.egress_learned6;
-	case MapId::cidr4:
-		return s->maps.egress_cidr4;
-	case MapId::cidr6:
-		return s->maps.egress_cidr6;
-	case MapId::udp_peers:
-		return s->maps.egress_udp_peers;
-	case MapId::event_flows:
-		return s->maps.egress_event_flows;
-	case MapId::events:
-		return s->maps.egress_events;
+#define EGRESS_SKEL_MAP(id, name, size, fill)                                                                \
+	case MapId::id:                                                                                      \
+		return s->maps.name;
+		EGRESS_KERNEL_MAPS(EGRESS_SKEL_MAP)
+#undef EGRESS_SKEL_MAP
 	}
 	return nullptr;
 }
 
 std::optional<MapId> map_id_of(egress_bpf* s, const bpf_map* m) {
-	for (MapId id : kAllMaps)
-		if (skel_map(s, id) == m)
-			return id;
+	for (const auto& info : kMaps)
+		if (skel_map(s, info.id) == m)
+			return info.id;
 	return std::nullopt;
 }
 
@@ -66,25 +49,8 @@ std::vector<bpf_program*> cgroup_programs(egress_bpf* s) {
 
 // Sizes come from the options as given: a bad one (0) is the kernel's to refuse, in its words.
 std::optional<uint32_t> max_entries_for(MapId id, const MapSizes& z) {
-	switch (id) {
-	case MapId::floor4:
-	case MapId::floor6:
-		return z.floor_entries;
-	case MapId::cidr4:
-	case MapId::cidr6:
-		return z.cidr_entries;
-	case MapId::learned4:
-	case MapId::learned6:
-		return z.learned_entries;
-	case MapId::udp_peers:
-		return z.peer_entries;
-	case MapId::event_flows:
-		return z.event_flow_entries;
-	case MapId::events:
-		return z.ringbuf_bytes;
-	default:
-		return std::nullopt; // fixed size
-	}
+	auto member = map_info(id).size;
+	return member ? std::optional<uint32_t>(z.*member) : std::nullopt;
 }
 
 bool file_exists(const std::string& path) {
@@ -107,14 +73,6 @@ bool kernel_has_coarse_clock() {
 		if (libbpf_probe_bpf_helper(type, BPF_FUNC_ktime_get_coarse_ns, nullptr) <= 0)
 			return false;
 	return true;
-}
-
-Result<egress_install_info> read_install_info(int fd) {
-	uint32_t zero = 0;
-	egress_install_info info{};
-	if (bpf_map_lookup_elem(fd, &zero, &info) != 0)
-		return Error::from_errno(errno, "reading the install info");
-	return info;
 }
 
 } // namespace
@@ -155,7 +113,7 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 		auto fd = open_pinned_map(impl->pins, MapId::install);
 		if (!fd.ok())
 			return std::move(fd).error();
-		auto info = read_install_info(fd->get());
+		auto info = read_install_record(fd->get());
 		if (!info.ok())
 			return std::move(info).error();
 		if (info->layout_version != EGRESS_MAP_LAYOUT_VERSION)
@@ -238,14 +196,10 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 			return Error::from_errno(err, "pinning map at " + pin);
 	}
 	if (!impl->adopted) {
-		impl->install = {};
-		impl->install.layout_version = EGRESS_MAP_LAYOUT_VERSION;
-		impl->install.cgroup_id = impl->cgroup_id;
-		uint32_t zero = 0;
-		if (bpf_map__update_elem(s->maps.egress_install, &zero, sizeof(zero), &impl->install,
-		                         sizeof(impl->install), 0) != 0)
-			return Error::from_errno(errno, "writing the install info");
+		impl->install = new_install_record(impl->cgroup_id);
+		EGRESS_TRY(write_install_record(bpf_map__fd(s->maps.egress_install), impl->install));
 		// A fresh config: enforce, fail closed (the daemon writes its own before attaching).
+		uint32_t zero = 0;
 		egress_config cfg{};
 		cfg.layout_version = EGRESS_MAP_LAYOUT_VERSION;
 		if (bpf_map__update_elem(s->maps.egress_config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0) !=
@@ -298,10 +252,8 @@ Status Datapath::attach() {
 		// On adoption the qdisc already exists (ours from the first install, or someone else's).
 		if (!same_if)
 			info.flags = tc->qdisc_ours ? EGRESS_INSTALL_TC_QDISC_OURS : 0;
-		uint32_t zero = 0;
-		if (bpf_map__update_elem(s->maps.egress_install, &zero, sizeof(zero), &info, sizeof(info),
-		                         0) != 0)
-			return Error::from_errno(errno, "recording the TC attachment");
+		EGRESS_TRY_CTX(write_install_record(map_fd(MapId::install), info),
+		               "recording the TC attachment");
 	}
 	log::info("kernel") << (impl_->adopted ? "re-pointed" : "attached") << " the datapath at "
 	                    << impl_->opts.cgroup_path << " (pins " << impl_->pins.dir() << ")";
@@ -340,21 +292,6 @@ Result<egress_config> Datapath::read_config() const {
 	return cfg;
 }
 
-Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries) {
-	int ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return Error::from_errno(ncpu, "counting CPUs");
-	std::vector<uint64_t> per_cpu(static_cast<size_t>(ncpu));
-	std::vector<uint64_t> sums(entries);
-	for (uint32_t i = 0; i < entries; ++i) {
-		if (bpf_map_lookup_elem(map_fd, &i, per_cpu.data()) != 0)
-			return Error::from_errno(errno, "reading counter " + std::to_string(i));
-		for (uint64_t v : per_cpu)
-			sums[i] += v;
-	}
-	return sums;
-}
-
 Result<std::vector<uint64_t>> Datapath::counters() const {
 	return read_percpu_counters(map_fd(MapId::counters), EGRESS_COUNTERS);
 }
@@ -372,6 +309,54 @@ Result<std::vector<ProgramInfo>> Datapath::programs() const {
 		               info.jited_prog_len});
 	}
 	return out;
+}
+
+Result<MapFill> Datapath::fill(MapId id) const {
+	return map_fill(map_fd(id));
+}
+
+VerdictMaps Datapath::verdict_maps() const {
+	return VerdictMaps({map_fd(MapId::floor4), map_fd(MapId::floor6), map_fd(MapId::learned4),
+	                    map_fd(MapId::learned6), map_fd(MapId::cidr4), map_fd(MapId::cidr6)});
+}
+
+Result<uint32_t> Datapath::tc_backstop_ifindex() const {
+	auto info = read_install_record(map_fd(MapId::install));
+	if (!info.ok())
+		return std::move(info).error();
+	return info->tc_ifindex;
+}
+
+Result<uint32_t> Datapath::move_tc_backstop(const std::optional<Uplink>& to) {
+	int install_fd = map_fd(MapId::install);
+	auto info = read_install_record(install_fd);
+	if (!info.ok())
+		return std::move(info).error();
+	BackstopMove move = plan_backstop_move(info->tc_ifindex, to);
+	if (move.detach_old) {
+		TcAttachment old{info->tc_ifindex, (info->flags & EGRESS_INSTALL_TC_QDISC_OURS) != 0};
+		// A vanished interface took the filter with it: detach tolerates that.
+		EGRESS_TRY_CTX(detach_tc_backstop(old), "removing the TC backstop");
+		info->tc_ifindex = 0;
+		info->flags &= ~static_cast<uint32_t>(EGRESS_INSTALL_TC_QDISC_OURS);
+		EGRESS_TRY(write_install_record(install_fd, *info));
+	}
+	if (!move.attach_new)
+		return info->tc_ifindex;
+	auto tc = attach_tc_backstop(bpf_program__fd(impl_->skel->progs.tc_backstop), to->ifname);
+	// On failure the record stands: the old interface was already cleared above, and on the same
+	// interface the previous filter is left as it was.
+	if (!tc.ok())
+		return std::move(tc).error().wrap("attaching the TC backstop to " + to->ifname);
+	if (!move.keep_qdisc_flags) {
+		info->flags &= ~static_cast<uint32_t>(EGRESS_INSTALL_TC_QDISC_OURS);
+		if (tc->qdisc_ours)
+			info->flags |= EGRESS_INSTALL_TC_QDISC_OURS;
+	}
+	info->tc_ifindex = tc->ifindex;
+	EGRESS_TRY(write_install_record(install_fd, *info));
+	impl_->install = *info;
+	return info->tc_ifindex;
 }
 
 } // namespace egress::kernel

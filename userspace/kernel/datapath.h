@@ -19,8 +19,11 @@
 #include <egress/abi.h>
 
 #include "common/result.h"
+#include "kernel/map_writer.h"
 #include "kernel/maps.h"
 #include "kernel/pins.h"
+#include "kernel/uplink.h"
+#include "kernel/verdict_maps.h"
 
 struct egress_bpf; // the skeleton (egress.skel.h), for callers that want skel->maps / skel->progs
 
@@ -70,6 +73,18 @@ public:
 	Result<std::vector<uint64_t>> counters() const;
 	// Every program of the object, with the verifier's instruction count.
 	Result<std::vector<ProgramInfo>> programs() const;
+	Result<MapFill> fill(MapId id) const;
+	// Typed lookups in the maps the verdict reads (verdict/explain.h decides).
+	VerdictMaps verdict_maps() const;
+
+	// The interface the TC backstop is on according to the install record (0: none).
+	Result<uint32_t> tc_backstop_ifindex() const;
+	// Puts the TC backstop on `to` (nullopt: nowhere) in the current netns, and keeps the install
+	// record in step, so that uninstall and the next egressd find it where it is. Our filter leaves
+	// the old interface (its clsact qdisc only if we created it: other agents' filters may live
+	// there). Returns the ifindex it is on afterwards; a failed attach leaves it detached and the
+	// record saying so.
+	Result<uint32_t> move_tc_backstop(const std::optional<Uplink>& to);
 
 private:
 	struct Impl;
@@ -84,8 +99,5 @@ Status uninstall(const std::string& pin_dir);
 
 // The cgroup id BPF reports for a cgroup v2 directory (its inode number).
 Result<uint64_t> cgroup_id_of(const std::string& cgroup_path);
-
-// Sums a per-CPU array of u64 counters.
-Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries);
 
 } // namespace egress::kernel

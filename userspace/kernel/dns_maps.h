@@ -24,21 +24,9 @@
 
 namespace egress::kernel {
 
-enum class DnsMapId {
-	names,      // egress_names
-	settings,   // egress_dns_cfg
-	resolvers4, // egress_dns_srv4
-	resolvers6, // egress_dns_srv6
-	queries,    // egress_dns_query
-};
-
-std::string_view dns_map_name(DnsMapId id);
-
 class DnsMaps {
 public:
 	explicit DnsMaps(const Datapath& dp) : dp_(dp) {}
-
-	int fd(DnsMapId id) const;
 
 	Status write_settings(const egress_dns_settings& settings) const;
 	Result<egress_dns_settings> read_settings() const;

@@ -40,14 +40,22 @@ Result<EventReader> EventReader::open(int ringbuf_fd, Handlers handlers) {
 			++s->stats.malformed;
 			return 0;
 		}
-		switch (*static_cast<const uint8_t*>(data)) {
+		uint8_t type = *static_cast<const uint8_t*>(data);
+		if (type == EGRESS_EVENT_DENY)
+			++s->stats.deny;
+		else if (type == EGRESS_EVENT_LEARN)
+			++s->stats.learn;
+		if (s->handlers.record) {
+			s->handlers.record(std::span(static_cast<const uint8_t*>(data), size));
+			return 0;
+		}
+		switch (type) {
 		case EGRESS_EVENT_DENY: {
 			egress_deny_event e;
 			if (!copy_record(data, size, e)) {
 				++s->stats.malformed;
 				return 0;
 			}
-			++s->stats.deny;
 			if (s->handlers.deny)
 				s->handlers.deny(e);
 			return 0;
@@ -58,7 +66,6 @@ Result<EventReader> EventReader::open(int ringbuf_fd, Handlers handlers) {
 				++s->stats.malformed;
 				return 0;
 			}
-			++s->stats.learn;
 			if (s->handlers.learn)
 				s->handlers.learn(e);
 			return 0;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include <egress/abi.h>
 
@@ -22,6 +23,10 @@ namespace egress::kernel {
 class EventReader {
 public:
 	struct Handlers {
+		// Every record as the kernel wrote it (it may be longer than this build's struct): for a
+		// reader that decodes records itself (egressd: audit::decode_event, once per record).
+		// When set, deny/learn are not called.
+		std::function<void(std::span<const uint8_t>)> record;
 		std::function<void(const egress_deny_event&)> deny;
 		std::function<void(const egress_learn_event&)> learn;
 	};

@@ -1,6 +1,7 @@
 #include "kernel/map_writer.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include <array>
@@ -118,6 +119,26 @@ Result<RawEntries> read_entries(const RawMap& m) {
 	return read_by_iteration(m);
 }
 
+Result<bool> lookup_entry(const RawMap& m, const void* key, void* value) {
+	if (bpf_map_lookup_elem(m.fd, key, value) == 0)
+		return true;
+	if (errno == ENOENT)
+		return false;
+	return map_error(errno, m, "looking up in");
+}
+
+Status update_entry(const RawMap& m, const void* key, const void* value) {
+	if (bpf_map_update_elem(m.fd, key, value, BPF_ANY) != 0)
+		return map_error(errno, m, "updating");
+	return ok_status();
+}
+
+Status delete_entry(const RawMap& m, const void* key) {
+	if (bpf_map_delete_elem(m.fd, key) != 0 && errno != ENOENT)
+		return map_error(errno, m, "deleting from");
+	return ok_status();
+}
+
 Status update_entries(const RawMap& m, const RawEntries& e) {
 	if (e.count == 0)
 		return ok_status();
@@ -215,6 +236,57 @@ Result<DiffStats> apply_diff_raw(const RawMap& m, const RawEntries& desired) {
 	EGRESS_TRY(delete_keys(m, stale, stats.removed));
 	stats.batched = slot(g_update_batch, m.type).load() == 1;
 	return stats;
+}
+
+Result<MapFill> map_fill(int map_fd) {
+	bpf_map_info info{};
+	uint32_t len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len) != 0)
+		return Error::from_errno(errno, "reading map info");
+	MapFill f{info.name, 0, info.max_entries};
+	if (info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		f.entries = info.max_entries;
+		return f;
+	}
+	if (info.type == BPF_MAP_TYPE_RINGBUF)
+		return f;
+	std::vector<uint8_t> key(info.key_size), next(info.key_size);
+	void* prev = nullptr;
+	while (bpf_map_get_next_key(map_fd, prev, next.data()) == 0) {
+		++f.entries;
+		key.swap(next);
+		prev = key.data();
+		if (f.entries > info.max_entries + 1024ULL)
+			break; // a map churning under us: the count is an estimate anyway
+	}
+	return f;
+}
+
+Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries) {
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return Error::from_errno(ncpu, "counting CPUs");
+	auto cpus = static_cast<size_t>(ncpu);
+	std::vector<uint64_t> sums(entries);
+	// One batch call for the whole array (5.6+); one lookup per index where it is refused.
+	std::vector<uint32_t> keys(entries);
+	std::vector<uint64_t> values(static_cast<size_t>(entries) * cpus);
+	uint32_t n = entries, out_batch = 0;
+	int err = bpf_map_lookup_batch(map_fd, nullptr, &out_batch, keys.data(), values.data(), &n, nullptr);
+	if ((err == 0 || errno == ENOENT) && n == entries) {
+		for (uint32_t i = 0; i < n; ++i)
+			for (size_t c = 0; c < cpus; ++c)
+				sums[keys[i]] += values[i * cpus + c];
+		return sums;
+	}
+	std::vector<uint64_t> per_cpu(cpus);
+	for (uint32_t i = 0; i < entries; ++i) {
+		if (bpf_map_lookup_elem(map_fd, &i, per_cpu.data()) != 0)
+			return Error::from_errno(errno, "reading counter " + std::to_string(i));
+		for (uint64_t v : per_cpu)
+			sums[i] += v;
+	}
+	return sums;
 }
 
 } // namespace egress::kernel

@@ -48,9 +48,26 @@ struct DiffStats {
 };
 
 Result<RawEntries> read_entries(const RawMap& map);
+// One lookup: false when the key is absent (ENOENT), an Error for anything else.
+Result<bool> lookup_entry(const RawMap& map, const void* key, void* value);
+Status update_entry(const RawMap& map, const void* key, const void* value);
+// Deletes one key; an absent key is success.
+Status delete_entry(const RawMap& map, const void* key);
 Status update_entries(const RawMap& map, const RawEntries& entries);
 Status delete_keys(const RawMap& map, const std::vector<uint8_t>& keys, size_t count);
 Result<DiffStats> apply_diff_raw(const RawMap& map, const RawEntries& desired);
+
+// How full a map is: hash and LPM maps are counted by walking their keys; arrays report their
+// size; a ring buffer reports 0.
+struct MapFill {
+	std::string name;
+	uint64_t entries = 0;
+	uint32_t max_entries = 0;
+};
+Result<MapFill> map_fill(int map_fd);
+
+// Sums a per-CPU array of u64 counters (batch lookups where the kernel has them).
+Result<std::vector<uint64_t>> read_percpu_counters(int map_fd, uint32_t entries);
 
 template <typename K, typename V>
 class TypedMap {
@@ -64,16 +81,16 @@ public:
 
 	const RawMap& raw() const { return raw_; }
 
-	Status put(const K& key, const V& value) const {
-		RawEntries e;
-		append(e, key, value);
-		return update_entries(raw_, e);
+	// nullopt when the key is absent.
+	Result<std::optional<V>> get(const K& key) const {
+		V value{};
+		auto found = lookup_entry(raw_, &key, &value);
+		if (!found.ok())
+			return std::move(found).error();
+		return *found ? std::optional<V>(value) : std::nullopt;
 	}
-	Status erase(const K& key) const {
-		std::vector<uint8_t> k(sizeof(K));
-		std::memcpy(k.data(), &key, sizeof(K));
-		return delete_keys(raw_, k, 1);
-	}
+	Status put(const K& key, const V& value) const { return update_entry(raw_, &key, &value); }
+	Status erase(const K& key) const { return delete_entry(raw_, &key); }
 	Result<std::vector<std::pair<K, V>>> entries() const {
 		auto raw = read_entries(raw_);
 		if (!raw.ok())

@@ -2,34 +2,29 @@
 
 namespace egress::kernel {
 
-std::string_view map_name(MapId id) {
-	switch (id) {
-	case MapId::config:
-		return "egress_config";
-	case MapId::install:
-		return "egress_install";
-	case MapId::counters:
-		return "egress_counters";
-	case MapId::floor4:
-		return "egress_floor4";
-	case MapId::floor6:
-		return "egress_floor6";
-	case MapId::learned4:
-		return "egress_learned4";
-	case MapId::learned6:
-		return "egress_learned6";
-	case MapId::cidr4:
-		return "egress_cidr4";
-	case MapId::cidr6:
-		return "egress_cidr6";
-	case MapId::udp_peers:
-		return "egress_udp_peers";
-	case MapId::event_flows:
-		return "egress_event_flows";
-	case MapId::events:
-		return "egress_events";
-	}
-	return "";
+const MapInfo& map_info(MapId id) {
+	// kMaps is in MapId order (both come from EGRESS_KERNEL_MAPS).
+	return kMaps[static_cast<std::size_t>(id)];
 }
+
+std::string_view map_name(MapId id) {
+	return map_info(id).name;
+}
+
+std::optional<MapId> map_by_name(std::string_view name) {
+	for (const auto& m : kMaps)
+		if (m.name == name)
+			return m.id;
+	return std::nullopt;
+}
+
+static_assert(
+    [] {
+	    for (std::size_t i = 0; i < kMaps.size(); ++i)
+		    if (static_cast<std::size_t>(kMaps[i].id) != i)
+			    return false;
+	    return true;
+    }(),
+    "kMaps is indexed by MapId");
 
 } // namespace egress::kernel

@@ -47,4 +47,17 @@ Status detach_tc_backstop(const TcAttachment& tc) {
 	return ok_status();
 }
 
+BackstopMove plan_backstop_move(uint32_t attached_ifindex, const std::optional<Uplink>& to) {
+	BackstopMove m;
+	if (!to || to->ifindex <= 0) {
+		m.detach_old = attached_ifindex != 0;
+		return m;
+	}
+	uint32_t target = static_cast<uint32_t>(to->ifindex);
+	m.attach_new = true;
+	m.detach_old = attached_ifindex != 0 && attached_ifindex != target;
+	m.keep_qdisc_flags = attached_ifindex == target;
+	return m;
+}
+
 } // namespace egress::kernel

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "kernel/uplink.h"
 
 namespace egress::kernel {
 
@@ -24,5 +26,19 @@ struct TcAttachment {
 Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname);
 
 Status detach_tc_backstop(const TcAttachment& tc);
+
+// What moving the backstop to a (new or lost) uplink takes; pure.
+struct BackstopMove {
+	bool detach_old = false; // remove our filter from the interface it is on now
+	bool attach_new = false; // attach (or replace in place) on the uplink
+	// Same interface: the recorded qdisc ownership stands (the qdisc existed before this attach
+	// only because we made it earlier, or because it was never ours).
+	bool keep_qdisc_flags = false;
+};
+
+// From where the filter is (ifindex 0: nowhere) to `to` (nullopt: no uplink any more). A filter
+// on the new uplink is always re-attached: replacing in place is atomic and restores a filter
+// someone removed.
+BackstopMove plan_backstop_move(uint32_t attached_ifindex, const std::optional<Uplink>& to);
 
 } // namespace egress::kernel

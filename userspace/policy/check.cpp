@@ -34,15 +34,6 @@ int specificity(const dns::Pattern& p) {
 	return static_cast<int>(p.suffix_labels()) * 4 + kind;
 }
 
-std::string allowed_reason(const CheckMatch& m) {
-	if (m.is_name)
-		return "name_rule";
-	for (const auto& o : m.origins)
-		if (o == "floor:loopback")
-			return "loopback";
-	return m.floor ? "safety_floor" : "cidr";
-}
-
 void explain_catalog(CheckResult& r, const catalog::Catalog& catalog, const Config& config) {
 	auto vars = template_vars(config);
 	for (const auto& e : catalog.entries()) {
@@ -107,10 +98,8 @@ Result<CheckQuery> parse_check_query(std::string_view dest, Proto proto) {
 	return q;
 }
 
-CheckResult check(const CompiledPolicy& policy, const CheckQuery& query, const catalog::Catalog* catalog,
-                  const Config* config) {
-	CheckResult r;
-	r.query = query;
+std::vector<CheckMatch> covering_rules(const CompiledPolicy& policy, const CheckQuery& query) {
+	std::vector<CheckMatch> out;
 	auto port_ok = [&](const std::vector<PortRange>& ports) {
 		if (!query.port)
 			return std::any_of(ports.begin(), ports.end(), [&](const PortRange& p) {
@@ -127,52 +116,53 @@ CheckResult check(const CompiledPolicy& policy, const CheckQuery& query, const c
 			return a->cidr.prefix > b->cidr.prefix;
 		});
 		for (const auto* c : hits)
-			r.matches.push_back(CheckMatch{c->cidr.to_string(), false, c->ports, c->origins,
-			                               c->floor, port_ok(c->ports)});
-		if (r.matches.empty())
+			out.push_back(CheckMatch{c->cidr.to_string(), false, c->ports, c->origins, c->floor,
+			                         port_ok(c->ports)});
+		return out;
+	}
+	std::vector<std::pair<dns::Pattern, const NameRule*>> hits;
+	for (const auto& n : policy.names) {
+		auto p = dns::Pattern::parse(n.pattern);
+		if (p.ok() && p->matches(query.destination))
+			hits.emplace_back(*p, &n);
+	}
+	std::stable_sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+		return specificity(a.first) > specificity(b.first);
+	});
+	for (const auto& [p, n] : hits)
+		out.push_back(CheckMatch{n->pattern, true, n->ports, n->origins, false, port_ok(n->ports)});
+	return out;
+}
+
+std::vector<std::string> check_notes(const CompiledPolicy& policy, const CheckQuery& query, bool allowed,
+                                     const catalog::Catalog* catalog, const Config* config) {
+	CheckResult r;
+	r.query = query;
+	if (query.is_address) {
+		if (!allowed && covering_rules(policy, query).empty())
 			r.notes.push_back(
 			    "addresses learned from allowed DNS names at run time are not known offline; "
 			    "ask the node: egressctl check on a running egressd");
-	} else {
-		std::vector<std::pair<dns::Pattern, const NameRule*>> hits;
-		for (const auto& n : policy.names) {
-			auto p = dns::Pattern::parse(n.pattern);
-			if (p.ok() && p->matches(query.destination))
-				hits.emplace_back(*p, &n);
-		}
-		std::stable_sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
-			return specificity(a.first) > specificity(b.first);
-		});
-		for (const auto& [p, n] : hits)
-			r.matches.push_back(
-			    CheckMatch{n->pattern, true, n->ports, n->origins, false, port_ok(n->ports)});
-		// Near misses of wildcards: the bare domain, or more than one label under a `*.` pattern.
-		for (const auto& n : policy.names) {
-			if (n.kind == NameKind::exact)
-				continue;
-			std::string domain(n.domain());
-			bool hit = std::any_of(hits.begin(), hits.end(),
-			                       [&](const auto& h) { return h.second == &n; });
-			if (domain == query.destination)
-				r.notes.push_back(n.pattern + " does not cover the bare name " +
-				                  query.destination +
-				                  " (a wildcard needs at least one label in front)");
-			else if (!hit && n.kind == NameKind::one_label &&
-			         query.destination.ends_with("." + domain))
-				r.notes.push_back(n.pattern + " covers exactly one label in front of " +
-				                  domain + ", not " + query.destination);
-		}
+		return r.notes;
 	}
-	auto allowing = std::find_if(r.matches.begin(), r.matches.end(),
-	                             [](const CheckMatch& m) { return m.port_allowed; });
-	r.allowed = allowing != r.matches.end();
-	if (r.allowed)
-		r.reason = allowed_reason(*allowing);
-	else
-		r.reason = r.matches.empty() ? "no_rule" : "port_not_allowed";
-	if (!r.allowed && !query.is_address && catalog && config)
+	// Near misses of wildcards: the bare domain, or more than one label under a `*.` pattern.
+	auto covering = covering_rules(policy, query);
+	for (const auto& n : policy.names) {
+		if (n.kind == NameKind::exact)
+			continue;
+		std::string domain(n.domain());
+		bool hit = std::any_of(covering.begin(), covering.end(),
+		                       [&](const CheckMatch& m) { return m.rule == n.pattern; });
+		if (domain == query.destination)
+			r.notes.push_back(n.pattern + " does not cover the bare name " + query.destination +
+			                  " (a wildcard needs at least one label in front)");
+		else if (!hit && n.kind == NameKind::one_label && query.destination.ends_with("." + domain))
+			r.notes.push_back(n.pattern + " covers exactly one label in front of " + domain +
+			                  ", not " + query.destination);
+	}
+	if (!allowed && catalog && config)
 		explain_catalog(r, *catalog, *config);
-	return r;
+	return r.notes;
 }
 
 nlohmann::ordered_json to_json(const CheckResult& r) {
@@ -208,11 +198,15 @@ std::string to_text(const CheckResult& r) {
 		what += " " + std::string(proto_name(r.query.proto)) + "/" + std::to_string(*r.query.port);
 	else
 		what += " (" + std::string(proto_name(r.query.proto)) + ", any port)";
-	if (r.allowed) {
-		auto m = std::find_if(r.matches.begin(), r.matches.end(),
-		                      [](const CheckMatch& x) { return x.port_allowed; });
+	auto m = std::find_if(r.matches.begin(), r.matches.end(),
+	                      [](const CheckMatch& x) { return x.port_allowed; });
+	if (r.allowed && m != r.matches.end()) {
 		s << "allowed: " << what << " by " << m->rule << " [" << ports_text(m->ports) << "] from "
 		  << join(m->origins, ", ") << "\n";
+	} else if (r.allowed) {
+		s << "allowed: " << what << " (" << r.reason << ")\n";
+	} else if (r.reason == "name_not_learnable") {
+		s << "denied: " << what << ": the kernel never learns this name\n";
 	} else if (r.matches.empty()) {
 		s << "denied: " << what << ": no rule covers this "
 		  << (r.query.is_address ? "address" : "name") << "\n";

@@ -1,12 +1,7 @@
-// The offline half of `egressctl check DEST[:PORT]`: which rule of a compiled policy allows a name
-// or an address, or why nothing does. Pure (the CLI compiles the policy and prints the result).
-//
-// Semantics follow the datapath: an address is allowed when some CIDR rule containing it allows
-// the protocol/port (the map writer folds the ports of less specific prefixes into more specific
-// ones, so the union counts); a name is allowed when some name rule covering it (exact, `*.` one
-// label, `**.` one or more) allows the protocol/port. Without a port, any port of a covering rule
-// counts and the answer lists the allowed ports. Addresses learned from DNS at run time are not
-// known offline: an address that only a name rule would allow shows as denied here.
+// The report of `egressctl check DEST[:PORT]`: the query, the rules of a compiled policy that cover
+// the destination and the notes that explain a deny. Pure. The verdict and its reason are not
+// decided here: verdict::check asks the one explainer of the kernel's decision (verdict/explain.h)
+// and fills CheckResult::allowed/reason.
 #pragma once
 
 #include <cstdint>
@@ -48,17 +43,25 @@ struct CheckMatch {
 struct CheckResult {
 	CheckQuery query;
 	bool allowed = false;
-	// "loopback" | "safety_floor" | "cidr" | "name_rule" when allowed; "no_rule" | "port_not_allowed"
-	// when denied (the strings of common/abi_names.h where one exists).
+	// Addresses: the kernel's reason (common/abi_names.h: "loopback", "safety_floor", "learned",
+	// "cidr", "no_rule", "port_not_allowed", "expired"). Names: "name_rule", "no_rule",
+	// "port_not_allowed", or "name_not_learnable" (a name the kernel's learner cannot walk).
 	std::string reason;
 	std::vector<CheckMatch> matches; // rules covering the destination, most specific first
 	std::vector<std::string> notes;  // why catalog rows that name it are left out, hints
 };
 
-// `catalog` and `config` are optional: with both, a denied name is explained by the catalog rows
-// that would allow it and the reason the compiler left each out.
-CheckResult check(const CompiledPolicy& policy, const CheckQuery& query,
-                  const catalog::Catalog* catalog = nullptr, const Config* config = nullptr);
+// The rules of `policy` that cover the destination, most specific first, each saying whether it
+// alone allows the protocol/port: the listing of the report (the verdict is verdict::check's, which
+// asks the kernel's order).
+std::vector<CheckMatch> covering_rules(const CompiledPolicy& policy, const CheckQuery& query);
+
+// Hints for the report: near misses of wildcards (the bare domain, more labels than `*.` covers),
+// the run-time learning an offline check cannot see, and — with a catalog and config, for a denied
+// name — the catalog rows that would allow it and why the compiler left each out.
+std::vector<std::string> check_notes(const CompiledPolicy& policy, const CheckQuery& query, bool allowed,
+                                     const catalog::Catalog* catalog = nullptr,
+                                     const Config* config = nullptr);
 
 nlohmann::ordered_json to_json(const CheckResult& result);
 std::string to_text(const CheckResult& result);

@@ -32,7 +32,8 @@ uint32_t map_id(int fd) {
 TEST(Loader, PinsEveryMapUnderItsObjectName) {
 	EGRESS_REQUIRE_ROOT();
 	DatapathEnv env;
-	for (auto id : kernel::kAllMaps) {
+	for (const auto& info_row : kernel::kMaps) {
+		auto id = info_row.id;
 		SCOPED_TRACE(std::string(kernel::map_name(id)));
 		EXPECT_TRUE(exists(env.dp().pins().map(id)));
 		bpf_map_info info{};
@@ -41,11 +42,12 @@ TEST(Loader, PinsEveryMapUnderItsObjectName) {
 		// The kernel keeps 15 characters of a map name.
 		EXPECT_EQ(std::string(kernel::map_name(id)).substr(0, 15), std::string(info.name));
 	}
-	// Maps other modules add to the object (DNS learning) are pinned and adopted too.
+	// Every map of the object is pinned, and in the one list of maps (kernel/maps.h).
 	bpf_map* m;
 	bpf_object__for_each_map(m, env.dp().skeleton()->obj) {
 		if (!bpf_map__is_internal(m)) {
 			EXPECT_TRUE(exists(env.dp().pins().map(bpf_map__name(m)))) << bpf_map__name(m);
+			EXPECT_TRUE(kernel::map_by_name(bpf_map__name(m)).has_value()) << bpf_map__name(m);
 		}
 	}
 	EXPECT_TRUE(env.dp().pins().installed());
@@ -83,8 +85,8 @@ TEST(Loader, AdoptsPinnedMapsOfTheSameAbiAndCgroup) {
 	auto second = kernel::Datapath::load(env.options());
 	ASSERT_TRUE(second.ok()) << second.error().to_string();
 	EXPECT_TRUE(second->adopted());
-	for (auto id : kernel::kAllMaps)
-		EXPECT_EQ(map_id(second->map_fd(id)), map_id(env.dp().map_fd(id))) << kernel::map_name(id);
+	for (const auto& row : kernel::kMaps)
+		EXPECT_EQ(map_id(second->map_fd(row.id)), map_id(env.dp().map_fd(row.id))) << row.name;
 	bpf_map *a, *b = nullptr;
 	bpf_object__for_each_map(a, env.dp().skeleton()->obj) {
 		b = bpf_object__next_map(second->skeleton()->obj, b);

@@ -58,12 +58,12 @@ TEST(DnsAbi, LayoutsMatchTheKernelMaps) {
 	EXPECT_TRUE(dns.maps().names().ok());
 	EXPECT_TRUE(dns.maps().queries().ok());
 	EXPECT_TRUE(dns.maps().read_settings().ok());
-	for (auto id : {kernel::DnsMapId::names, kernel::DnsMapId::settings, kernel::DnsMapId::resolvers4,
-	                kernel::DnsMapId::resolvers6, kernel::DnsMapId::queries}) {
+	for (auto id : {kernel::MapId::names, kernel::MapId::dns_settings, kernel::MapId::dns_resolvers4,
+	                kernel::MapId::dns_resolvers6, kernel::MapId::dns_queries}) {
 		bpf_map_info info{};
 		uint32_t len = sizeof(info);
-		ASSERT_EQ(bpf_obj_get_info_by_fd(dns.maps().fd(id), &info, &len), 0);
-		EXPECT_EQ(std::string(kernel::dns_map_name(id)).substr(0, 15), std::string(info.name));
+		ASSERT_EQ(bpf_obj_get_info_by_fd(dns.env().dp().map_fd(id), &info, &len), 0);
+		EXPECT_EQ(std::string(kernel::map_name(id)).substr(0, 15), std::string(info.name));
 	}
 	auto settings = dns.maps().read_settings();
 	ASSERT_TRUE(settings.ok());

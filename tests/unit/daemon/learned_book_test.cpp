@@ -16,10 +16,10 @@ policy::NameRule name(const std::string& pattern, std::vector<PortRange> ports) 
 	return {pattern, kind, std::move(ports), {"test"}};
 }
 
-DesiredState state(std::vector<policy::NameRule> names) {
+verdict::DesiredState state(std::vector<policy::NameRule> names) {
 	policy::CompiledPolicy p;
 	p.names = std::move(names);
-	auto d = build_desired_state(p);
+	auto d = verdict::build_desired_state(p);
 	EXPECT_TRUE(d.ok()) << d.error().to_string();
 	return *d;
 }

@@ -1,10 +1,12 @@
 #include "daemon/uplink_plan.h"
+#include "kernel/tc_backstop.h"
 
 #include <gtest/gtest.h>
 
 namespace {
 
 using namespace egress::daemon;
+using egress::kernel::plan_backstop_move;
 using egress::kernel::Uplink;
 
 Uplink eth(int ifindex) {

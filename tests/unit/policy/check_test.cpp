@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "policy/check.h"
+#include "verdict/check.h"
+#include "verdict/memory_maps.h"
 #include "policy_test_support.h"
 
 namespace egress::policy::test {
@@ -37,8 +39,18 @@ protected:
 		config_ = load_case_config(cloud_cases()[0]);
 		policy_ = compile_variant(cloud_cases()[0], variants()[0]);
 	}
+	// As `egressctl check --config` answers: the maps this policy would produce, asked the
+	// kernel's way (verdict::check), reported by the rules that cover the destination.
 	CheckResult run(const std::string& dest, Proto proto = Proto::tcp) {
-		return check(policy_, query(dest, proto), &embedded_catalog(), &config_);
+		auto desired = verdict::build_desired_state(policy_);
+		EXPECT_TRUE(desired.ok()) << desired.error().to_string();
+		auto q = query(dest, proto);
+		verdict::MemoryMaps maps(*desired);
+		verdict::AddressEntries entries;
+		if (q.is_address)
+			entries = *verdict::lookup(maps, verdict::judged_address(verdict::address_query(q)));
+		verdict::CheckContext ctx{&policy_, &*desired, &embedded_catalog(), &config_};
+		return verdict::check(ctx, q, entries, 0).result;
 	}
 	Config config_;
 	CompiledPolicy policy_;

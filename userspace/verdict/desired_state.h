@@ -24,7 +24,7 @@
 #include "dns/name_rules.h"
 #include "policy/compiled_policy.h"
 
-namespace egress::daemon {
+namespace egress::verdict {
 
 struct RuleRef {
 	std::string destination; // "10.0.0.0/8" or "*.blob.core.windows.net"
@@ -60,4 +60,4 @@ std::vector<policy::PortRange> policy_ports(const egress_ports& ports);
 // one in the kernel's egress_dns_cfg (check_key.h), or the kernel rejects every entry.
 Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key = 0);
 
-} // namespace egress::daemon
+} // namespace egress::verdict

@@ -1,11 +1,11 @@
-#include "daemon/desired_state.h"
+#include "verdict/desired_state.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "dns/name_match.h"
 
-namespace egress::daemon {
+namespace egress::verdict {
 namespace {
 
 struct Prefix {
@@ -145,4 +145,4 @@ Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, u
 	return d;
 }
 
-} // namespace egress::daemon
+} // namespace egress::verdict

@@ -6,12 +6,12 @@
 #include <cstring>
 #include <iostream>
 
-#include "daemon/desired_state.h"
+#include "verdict/desired_state.h"
 
 namespace {
 
 using namespace egress;
-using namespace egress::daemon;
+using namespace egress::verdict;
 using egress::Proto;
 using policy::PortRange;
 
@@ -178,7 +178,7 @@ namespace {
 // size the benchmark target names. Folding is O(n log n); a quadratic fold would take seconds.
 TEST(DesiredState, TwentyThousandPrefixesAndAThousandNamesFoldQuickly) {
 	using namespace egress;
-	using namespace egress::daemon;
+	using namespace egress::verdict;
 	policy::CompiledPolicy p;
 	for (int a = 0; a < 1200 && p.cidrs.size() < 20000; ++a) {
 		std::string base = std::to_string(20 + a / 256) + "." + std::to_string(a % 256) + ".";
