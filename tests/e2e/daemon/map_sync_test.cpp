@@ -129,10 +129,12 @@ TEST_F(MapSync, GcDeletesExpiredEntriesAndEvictsTheSoonestExpiringAboveTheHighWa
 	EXPECT_EQ(gc->entries6, 1u);
 	auto left = dp_->verdict_maps().learned_entries();
 	ASSERT_TRUE(left.ok());
-	for (const auto& e : *left)
-		if (e.address.family == Family::v4) // the IPv6 map was under its mark: nothing evicted there
-			EXPECT_GE(e.value.expires_ns, now + 10'000'000'000ULL)
-			    << e.address.to_string() << ": the latest-expiring stay";
+	for (const auto& e : *left) {
+		if (e.address.family != Family::v4)
+			continue; // the IPv6 map was under its mark: nothing evicted there
+		EXPECT_GE(e.value.expires_ns, now + 10'000'000'000ULL)
+		    << e.address.to_string() << ": the latest-expiring stay";
+	}
 }
 
 TEST_F(MapSync, ADeleteSparesAnEntryTheKernelRefreshedAndRelearnFollowsTheRules) {
