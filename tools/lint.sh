@@ -16,15 +16,26 @@ for a in "$@"; do
 	esac
 done
 
+# One door to the kernel (STYLE.md "Joints"): outside userspace/kernel/, no userspace file includes
+# libbpf's or libnl's headers, the kernel's BPF UAPI or a BPF skeleton. Checked on every file, every
+# run: it is a grep.
+status=0
+door=$(git ls-files 'userspace/*.cpp' 'userspace/*.h' | grep -v '^userspace/kernel/' |
+	xargs grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](bpf/|netlink/|libnl3/|linux/bpf\.h|[A-Za-z0-9_]+\.skel\.h)' || true)
+if [ -n "$door" ]; then
+	echo "lint: only userspace/kernel/ may include libbpf, libnl, linux/bpf.h or a skeleton:" >&2
+	echo "$door" >&2
+	status=1
+fi
+
 if [ $mode = all ]; then
 	mapfile -t files < <(git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/fuzz/.*/corpus/')
 else
 	mapfile -t files < <( (git diff --name-only HEAD; git ls-files --others --exclude-standard) |
 		grep -E '\.(c|h|cpp)$' | sort -u | while read -r f; do [ -f "$f" ] && echo "$f"; done)
 fi
-[ ${#files[@]} -gt 0 ] || { echo "lint: nothing to check"; exit 0; }
+[ ${#files[@]} -gt 0 ] || { echo "lint: nothing else to check"; exit $status; }
 
-status=0
 echo "lint: clang-format on ${#files[@]} files"
 if [ $fix -eq 1 ]; then
 	clang-format -i "${files[@]}"

@@ -20,6 +20,9 @@ tools/install-deps.sh
 tools/sweep.sh
 trap 'tools/sweep.sh >/dev/null' EXIT
 
+echo "== lint (one door to the kernel; format and clang-tidy of changed files)"
+tools/lint.sh
+
 echo "== build (g++)"
 mkdir -p build build-san
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/configure.log 2>&1 || { cat build/configure.log; exit 1; }

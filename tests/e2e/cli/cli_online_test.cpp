@@ -127,7 +127,7 @@ TEST_F(CliOnline, DaemonThenPinsThenUninstall) {
 	})) << denies.out;
 	EXPECT_EQ(denies.status, 0);
 	for (size_t pos = 0, nl; (nl = denies.out.find('\n', pos)) != std::string::npos; pos = nl + 1)
-		EXPECT_NO_THROW(json::parse(denies.out.substr(pos, nl - pos))) << "one JSON object a line";
+		EXPECT_TRUE(json::accept(denies.out.substr(pos, nl - pos))) << "one JSON object a line";
 	Ctl bad = ctl("denies --since yesterday-ish");
 	EXPECT_EQ(bad.status, 2) << ctl("denies --since yesterday-ish", true).out;
 	EXPECT_EQ(bad.out, "") << "an error leaves stdout empty";
