@@ -35,6 +35,7 @@
 #include "common/unique_handle.h"
 #include "daemon/control_client.h"
 #include "daemon_node.h"
+#include "dns_wire.h"
 #include "dnsmasq.h"
 #include "peers/table.h"
 #include "system.h"
@@ -159,24 +160,6 @@ struct DnsTally {
 	double seconds = 0;
 };
 
-std::vector<uint8_t> a_query(const std::string& name, uint16_t id) {
-	std::vector<uint8_t> q = {
-	    static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
-	size_t start = 0;
-	for (;;) {
-		size_t dot = name.find('.', start);
-		std::string label =
-		    name.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-		q.push_back(static_cast<uint8_t>(label.size()));
-		q.insert(q.end(), label.begin(), label.end());
-		if (dot == std::string::npos)
-			break;
-		start = dot + 1;
-	}
-	q.insert(q.end(), {0, 0, 1, 0, 1});
-	return q;
-}
-
 // In the pod: queries h<first..first+count-1>.bench.test (mod kNames) at `rate` per second over
 // one UDP socket, counting answers with at least one record; the tally lands in shared memory.
 DnsTally resolve_in_pod(const e2e::DaemonNode& node, int first, int count, double rate) {
@@ -218,7 +201,8 @@ DnsTally resolve_in_pod(const e2e::DaemonNode& node, int first, int count, doubl
 				           std::chrono::duration_cast<std::chrono::milliseconds>(due - now)
 				               .count())));
 			int k = (first + i) % kNames;
-			auto q = a_query("h" + std::to_string(k) + ".bench.test", static_cast<uint16_t>(k));
+			auto q =
+			    e2e::a_query("h" + std::to_string(k) + ".bench.test", static_cast<uint16_t>(k));
 			if (send(fd.get(), q.data(), q.size(), 0) >= 0)
 				++out->sent;
 			drain(0);

@@ -119,7 +119,7 @@ TEST_F(CliOnline, DaemonThenPinsThenUninstall) {
 	EXPECT_EQ(ctl("check 'not a destination'").status, 2);
 
 	// denies: a denied connect shows up (the deny log aggregates for 1 s first).
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
 	Ctl denies;
 	ASSERT_TRUE(eventually([&] {
 		denies = ctl("denies --since 5m -o json");
@@ -185,7 +185,7 @@ TEST_F(CliOnline, DaemonThenPinsThenUninstall) {
 	std::error_code ec;
 	EXPECT_TRUE(!std::filesystem::exists(node_->pin_dir()) ||
 	            std::filesystem::is_empty(node_->pin_dir(), ec));
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), 0) << "nothing enforces any more";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), 0) << "nothing enforces any more";
 	un = ctl("uninstall", true);
 	EXPECT_EQ(un.status, 0) << un.out;
 	EXPECT_NE(un.out.find("nothing to remove"), std::string::npos) << un.out;

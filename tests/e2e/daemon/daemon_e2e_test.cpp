@@ -93,10 +93,9 @@ protected:
 
 TEST_F(EgressdE2e, AllowedConnectSucceedsDeniedOneFailsWithEpermAndLogsOneCompleteLine) {
 	node_->start_egressd();
-	EXPECT_EQ(node_->connect_from_pod(kAllowedCidrHost, 443), 0);
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
-	EXPECT_EQ(node_->connect_from_pod(kAllowedCidrHost, 8443), EPERM)
-	    << "allowed address, port not allowed";
+	EXPECT_EQ(node_->tcp(kAllowedCidrHost, 443), 0);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kAllowedCidrHost, 8443), EPERM) << "allowed address, port not allowed";
 
 	// The deny log aggregates per flow for 1 s (--deny-log-window 1), then writes the line.
 	std::vector<json> lines;
@@ -161,7 +160,7 @@ TEST_F(EgressdE2e, DeniesFollowStreamsANewDenyAsItIsLogged) {
 		EXPECT_TRUE(st.ok()) << st.error().to_string();
 	});
 	std::this_thread::sleep_for(300ms); // the follower is registered
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
 	bool arrived = eventually([&] { return got.load(); });
 	if (!arrived)
 		node_->kill_egressd(SIGTERM); // ends the stream so that the thread returns
@@ -211,8 +210,8 @@ TEST_F(EgressdE2e, ActivelyResolvedNamesAreAllowedAndListed) {
 	EXPECT_EQ(entry["source"], "resolver");
 	EXPECT_EQ(entry["names"], json::array({"allowed.test"}));
 	EXPECT_GT(entry["expires_in_s"].get<int>(), 600) << "TTL 600 + grace";
-	EXPECT_EQ(node_->connect_from_pod(kResolvedHost, 443), 0);
-	EXPECT_EQ(node_->connect_from_pod(kUnresolvedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kResolvedHost, 443), 0);
+	EXPECT_EQ(node_->tcp(kUnresolvedHost, 443), EPERM);
 	auto check = node_->control("check", {{"dest", std::string(kResolvedHost) + ":443"}});
 	EXPECT_EQ(check["result"]["verdict"], "allowed") << check.dump();
 	EXPECT_EQ(check["result"]["reason"], "learned");
@@ -233,8 +232,8 @@ TEST_F(EgressdE2e, ABrokenReloadKeepsTheOldPolicyAndSaysWhyThenAGoodOneApplies) 
 	EXPECT_EQ(s["last_reload"]["trigger"], "inotify");
 	EXPECT_EQ(s["policy_generation"], 1);
 	EXPECT_EQ(s["last_good_generation"], 1);
-	EXPECT_EQ(node_->connect_from_pod(kAllowedCidrHost, 443), 0) << "old policy still enforced";
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kAllowedCidrHost, 443), 0) << "old policy still enforced";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
 	std::string scraped = node_->http_get("/metrics");
 	ASSERT_NE(scraped.find("\r\n\r\n"), std::string::npos) << scraped;
 	auto metrics = audit::parse_exposition(scraped.substr(scraped.find("\r\n\r\n") + 4));
@@ -248,7 +247,7 @@ TEST_F(EgressdE2e, ABrokenReloadKeepsTheOldPolicyAndSaysWhyThenAGoodOneApplies) 
 	s = status();
 	EXPECT_EQ(s["last_error"], "");
 	EXPECT_EQ(s["last_reload"]["ok"], true);
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), 0);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), 0);
 	std::this_thread::sleep_for(1s);
 	EXPECT_EQ(status()["policy_generation"], 2) << "exactly one reload per swap";
 
@@ -262,7 +261,7 @@ TEST_F(EgressdE2e, ABrokenReloadKeepsTheOldPolicyAndSaysWhyThenAGoodOneApplies) 
 
 TEST_F(EgressdE2e, KillNineDuringConnectsLosesNoVerdictAndARestartAdoptsTheState) {
 	node_->start_egressd();
-	ASSERT_TRUE(eventually([&] { return node_->connect_from_pod(kResolvedHost, 443) == 0; }))
+	ASSERT_TRUE(eventually([&] { return node_->tcp(kResolvedHost, 443) == 0; }))
 	    << "the resolver did not learn allowed.test";
 
 	// A pod keeps looking up and connecting (allowed, resolved, denied) while egressd is killed
@@ -271,10 +270,12 @@ TEST_F(EgressdE2e, KillNineDuringConnectsLosesNoVerdictAndARestartAdoptsTheState
 	std::atomic<int> rounds{0}, allowed_failed{0}, denied_passed{0}, lookups_failed{0};
 	std::thread loop([&] {
 		while (!stop) {
-			lookups_failed += node_->dns_lookup_from_pod("allowed.test") != 0;
-			int a = node_->connect_from_pod(kAllowedCidrHost, 443);
-			int r = node_->connect_from_pod(kResolvedHost, 443);
-			int d = node_->connect_from_pod(kDeniedHost, 443);
+			int lookup = 0;
+			node_->resolve("allowed.test", SimNode::default_resolver(), &lookup);
+			lookups_failed += lookup != 0;
+			int a = node_->tcp(kAllowedCidrHost, 443);
+			int r = node_->tcp(kResolvedHost, 443);
+			int d = node_->tcp(kDeniedHost, 443);
 			allowed_failed += (a != 0) + (r != 0);
 			denied_passed += d == 0;
 			++rounds;
@@ -296,17 +297,17 @@ TEST_F(EgressdE2e, KillNineDuringConnectsLosesNoVerdictAndARestartAdoptsTheState
 	json s = status();
 	EXPECT_TRUE(s["adopted"].get<bool>());
 	EXPECT_EQ(s["policy_generation"], 2) << "the adopted generation continues";
-	EXPECT_EQ(node_->connect_from_pod(kResolvedHost, 443), 0) << "learned entries survived the restart";
+	EXPECT_EQ(node_->tcp(kResolvedHost, 443), 0) << "learned entries survived the restart";
 }
 
 TEST_F(EgressdE2e, CleanShutdownLeavesEnforcementAndThePinnedMapsTellTheStory) {
 	node_->start_egressd();
-	ASSERT_TRUE(eventually([&] { return node_->connect_from_pod(kResolvedHost, 443) == 0; }));
+	ASSERT_TRUE(eventually([&] { return node_->tcp(kResolvedHost, 443) == 0; }));
 	node_->kill_egressd(SIGTERM);
 	EXPECT_EQ(node_->wait_egressd(), 0);
 	EXPECT_FALSE(std::ifstream(node_->control_socket()).good()) << "socket removed";
-	EXPECT_EQ(node_->connect_from_pod(kAllowedCidrHost, 443), 0);
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kAllowedCidrHost, 443), 0);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
 
 	auto st = daemon::pinned_status(node_->pin_dir());
 	ASSERT_TRUE(st.ok()) << st.error().to_string();
@@ -328,26 +329,24 @@ TEST_F(EgressdE2e, FailOpenTurnsAStaleHeartbeatIntoAuditAndARestartEnforcesAgain
 	node_->publish_config(yaml);
 	node_->start_egressd();
 	EXPECT_EQ(status()["fail_mode"], "open");
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM) << "heartbeat fresh: enforced";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM) << "heartbeat fresh: enforced";
 	node_->kill_egressd(SIGKILL);
 	node_->wait_egressd();
 	std::this_thread::sleep_for(2s);
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM)
-	    << "2 s without heartbeat: still enforced";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM) << "2 s without heartbeat: still enforced";
 	std::this_thread::sleep_for(4s); // past the 5 s staleness
 	auto st = daemon::pinned_status(node_->pin_dir());
 	ASSERT_TRUE(st.ok());
 	EXPECT_EQ((*st)["heartbeat_stale"], true);
 	EXPECT_EQ((*st)["effective_mode"], "audit");
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), 0) << "fail-open: a stale heartbeat audits";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), 0) << "fail-open: a stale heartbeat audits";
 	node_->start_egressd();
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM)
-	    << "the new daemon's heartbeat enforces again";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM) << "the new daemon's heartbeat enforces again";
 }
 
 TEST_F(EgressdE2e, MetricsEndpointIsScrapedAndParses) {
 	node_->start_egressd();
-	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
 	EXPECT_EQ(node_->http_get("/healthz").rfind("HTTP/1.0 200", 0), 0u);
 	EXPECT_EQ(node_->http_get("/readyz").rfind("HTTP/1.0 200", 0), 0u);
 	EXPECT_EQ(node_->http_get("/nope").rfind("HTTP/1.0 404", 0), 0u);
@@ -385,9 +384,9 @@ TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesK
 
 	// Nothing resolves the name actively (a wildcard): only the kernel can learn it, and it must
 	// have done so before the pod's connect() right after the answer.
-	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), EPERM) << "not learned yet";
-	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpName, kHcpHost, 443), 0);
-	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpDeepName, kHcpDeepHost, 443), EPERM)
+	EXPECT_EQ(node_->tcp(kHcpHost, 443), EPERM) << "not learned yet";
+	EXPECT_EQ(node_->lookup_then_connect(kHcpName, kHcpHost, 443), 0);
+	EXPECT_EQ(node_->lookup_then_connect(kHcpDeepName, kHcpDeepHost, 443), EPERM)
 	    << "*.hcp.eastus.azmk8s.io allows exactly one more label";
 
 	json entry;
@@ -402,7 +401,7 @@ TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesK
 	EXPECT_TRUE(ips_entry(node_->control("ips"), kHcpDeepHost).is_null());
 
 	// A deny to the learned address (a port its rule does not allow) names it.
-	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 8443), EPERM);
+	EXPECT_EQ(node_->tcp(kHcpHost, 8443), EPERM);
 	json deny;
 	ASSERT_TRUE(eventually([&] {
 		for (const auto& l : deny_lines(node_->deny_log_path()))
@@ -416,19 +415,19 @@ TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesK
 	// still allowed, and the kernel's entry kept by the new policy's rule.
 	node_->kill_egressd(SIGKILL);
 	EXPECT_EQ(node_->wait_egressd(), 128 + SIGKILL);
-	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), 0) << "no daemon: the pins enforce";
+	EXPECT_EQ(node_->tcp(kHcpHost, 443), 0) << "no daemon: the pins enforce";
 	node_->start_egressd();
 	EXPECT_TRUE(status()["adopted"].get<bool>());
 	egress_dns_settings after = pinned_dns_settings(node_->pin_dir());
 	EXPECT_EQ(after.check_key, before.check_key);
-	EXPECT_EQ(node_->connect_from_pod(kHcpHost, 443), 0) << "learned entry survived the restart";
+	EXPECT_EQ(node_->tcp(kHcpHost, 443), 0) << "learned entry survived the restart";
 	entry = ips_entry(node_->control("ips"), kHcpHost);
 	ASSERT_FALSE(entry.is_null());
 	EXPECT_EQ(entry["source"], "dns");
 	EXPECT_EQ(entry["rule"], "*.hcp.eastus.azmk8s.io");
 	// And the new daemon's name rules still teach the kernel.
-	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpName, kHcpHost, 443), 0);
-	EXPECT_EQ(node_->lookup_then_connect_from_pod(kHcpDeepName, kHcpDeepHost, 443), EPERM);
+	EXPECT_EQ(node_->lookup_then_connect(kHcpName, kHcpHost, 443), 0);
+	EXPECT_EQ(node_->lookup_then_connect(kHcpDeepName, kHcpDeepHost, 443), EPERM);
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 namespace {
 
 using namespace egress;
+using namespace egress::e2e;
 using namespace egress::e2e::node;
 using namespace std::chrono_literals;
 using catalog::Cloud;
@@ -84,7 +85,7 @@ protected:
 		for (const auto& name : extra)
 			node_->add_host(name);
 		node_->start_resolver(SimNode::default_resolver());
-		node_->write_config(node_->render(config));
+		node_->publish_config(node_->render(config));
 		node_->start_egressd();
 	}
 
@@ -306,7 +307,7 @@ TEST_F(NodeE2e, CustomDnsServerIsTheResolverTheNodeTrusts) {
 	node_->start_resolver(custom, {{"mcr.microsoft.com", custom_mcr}});
 	NodeConfig c;
 	c.dns_servers = {custom};
-	node_->write_config(node_->render(c));
+	node_->publish_config(node_->render(c));
 	node_->start_egressd();
 
 	// Every core row, resolved through the custom server (wildcards learned from its answers).
