@@ -12,6 +12,7 @@
 
 #include "common/logger.h"
 #include "egress.skel.h"
+#include "kernel/feature_probe.h"
 #include "kernel/libbpf_handles.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/tc_backstop.h"
@@ -92,23 +93,6 @@ bool file_exists(const std::string& path) {
 	return stat(path.c_str(), &st) == 0;
 }
 
-// The kernel lets sock_addr programs see the calling task only from some version on: probe, and
-// leave pid/comm out of events where it cannot.
-bool kernel_has_task_info() {
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_pid_tgid,
-	                               nullptr) > 0 &&
-	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_comm, nullptr) >
-	           0;
-}
-
-// bpf_ktime_get_coarse_ns (5.11) for every program type that checks expiry.
-bool kernel_has_coarse_clock() {
-	for (auto type : {BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SCHED_CLS})
-		if (libbpf_probe_bpf_helper(type, BPF_FUNC_ktime_get_coarse_ns, nullptr) <= 0)
-			return false;
-	return true;
-}
-
 Result<egress_install_info> read_install_info(int fd) {
 	uint32_t zero = 0;
 	egress_install_info info{};
@@ -126,6 +110,7 @@ struct Datapath::Impl {
 	std::string log;
 	uint64_t cgroup_id = 0;
 	bool adopted = false;
+	bool pins_persist = true; // false when load() mounted the bpffs itself
 	egress_install_info install{};
 };
 
@@ -147,7 +132,16 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 	if (!cg.ok())
 		return std::move(cg).error().wrap("resolving the cgroup to attach to");
 	impl->cgroup_id = *cg;
-	EGRESS_TRY_CTX(prepare_pin_dir(impl->pins, opts.mount_bpffs), "preparing the pin directory");
+	EGRESS_TRY(check_required_features());
+	auto mounted = prepare_pin_dir(impl->pins, opts.mount_bpffs);
+	if (!mounted.ok())
+		return std::move(mounted).error().wrap("preparing the pin directory");
+	impl->pins_persist = !*mounted;
+	if (*mounted)
+		log::warn("kernel") << "mounted a bpffs for " << opts.pin_dir
+		                    << " in this process's mount namespace: the pins, and enforcement, end "
+		                       "with it (pins_persist: false); mount bpffs at the host's /sys/fs/bpf "
+		                       "and give it to egressd instead";
 
 	// An existing installation is adopted only if it speaks our ABI and guards the same cgroup.
 	UniqueFd pinned_install;
@@ -189,6 +183,9 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 	if (!s->rodata->task_info)
 		log::info("kernel")
 		    << "this kernel hides the task from sock_addr programs: deny events carry no pid/comm";
+	if (!kernel_has_lpm_batch())
+		log::info("kernel") << "this kernel has no batch updates for LPM tries: the CIDR maps are "
+		                       "written one entry at a time";
 
 	// Every map of the object is pinned and adopted, including those other modules define (DNS
 	// learning); .rodata and friends are per load.
@@ -309,6 +306,9 @@ Status Datapath::attach() {
 
 bool Datapath::adopted() const {
 	return impl_->adopted;
+}
+bool Datapath::pins_persist() const {
+	return impl_->pins_persist;
 }
 const PinLayout& Datapath::pins() const {
 	return impl_->pins;

@@ -58,6 +58,9 @@ public:
 	Status attach();
 
 	bool adopted() const;
+	// False when load() had to mount the bpffs itself (mount_bpffs): the pins then live in this
+	// process's mount namespace, and in a container they die with it.
+	bool pins_persist() const;
 	const PinLayout& pins() const;
 	uint64_t cgroup_id() const;
 	egress_bpf* skeleton() const;
