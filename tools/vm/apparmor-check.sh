@@ -11,7 +11,9 @@
 #  2. under the profile manifests/base/daemonset.yaml asks for (securityContext.appArmorProfile):
 #     egressd starts, a denied connect fails with EPERM, an allowed one works, the deny log has
 #     the line, `egressctl status` says pins_persist: true, and after kill -9 the programs still
-#     enforce and a restarted egressd adopts the pins.
+#     enforce and a restarted egressd adopts the pins;
+#  3. egressctl uninstall (overlays/uninstall runs it in the same container) fails under
+#     containerd's profile and removes everything under the DaemonSet's.
 # Usage: apparmor-check.sh BUILD_DIR. Prints "apparmor: PASS" or the first failed check.
 set -euo pipefail
 build=${1:?build dir}
@@ -90,13 +92,16 @@ connect_from_pod() { # addr -> prints "hi" or the error
 }
 [ "$(connect_from_pod 203.0.113.1)" = hi ] || fail "the denied destination is not reachable without egressd"
 
-egressd_pid=
-start_confined() { # profile
+confined() { # profile command... : runs the command as the DaemonSet's container would
 	local aa=()
 	[ "$1" = unconfined ] || aa=(--apparmor-profile "$1")
+	shift
 	setpriv "${aa[@]}" --no-new-privs --bounding-set -all,+bpf,+net_admin,+perfmon \
-		--inh-caps -all --ambient-caps -all -- \
-		"$vm/seccomp-exec.py" "$egressd" --config "$work/config.yaml" --resolv-conf "$work/resolv.conf" \
+		--inh-caps -all --ambient-caps -all -- "$vm/seccomp-exec.py" "$@"
+}
+egressd_pid=
+start_confined() { # profile
+	confined "$1" "$egressd" --config "$work/config.yaml" --resolv-conf "$work/resolv.conf" \
 		--pod-logs-root "$work" --node-name aeg-vm >"$work/egressd.log" 2>&1 &
 	egressd_pid=$!
 	for _ in $(seq 1 300); do
@@ -119,6 +124,10 @@ fi
 stop
 why=$(grep -m1 -iE 'error|denied|fatal' "$work/egressd.log" || tail -1 "$work/egressd.log")
 pass "under containerd's default profile egressd refuses to start: $why"
+# ... and it is AppArmor that refused (the same capabilities work unconfined, below).
+audit=$(dmesg | grep -m1 'apparmor="DENIED".*profile="cri-containerd.apparmor.d"' || true)
+[ -n "$audit" ] || fail "no AppArmor denial in the kernel log"
+pass "the kernel's audit line: ${audit#*apparmor=}"
 "$egressctl" --pins "$pins" uninstall --yes >/dev/null 2>&1 || true
 
 # 2. the DaemonSet's profile
@@ -147,5 +156,14 @@ start_confined "$manifest_profile" || fail "egressd did not restart under $manif
 pass "restart: adopted the pins"
 [ "$(connect_from_pod 198.51.100.1)" = hi ] || fail "the allowed connect failed after the restart"
 stop
-"$egressctl" --pins "$pins" uninstall --yes >/dev/null || fail "egressctl uninstall"
+# overlays/uninstall runs egressctl uninstall in the same container: unpinning is a write too.
+if confined cri-containerd.apparmor.d "$egressctl" --pins "$pins" uninstall --yes >"$work/uninstall.log" 2>&1; then
+	fail "egressctl uninstall worked under containerd's default profile"
+fi
+pass "under containerd's default profile egressctl uninstall fails: $(head -1 "$work/uninstall.log")"
+confined "$manifest_profile" "$egressctl" --pins "$pins" uninstall --yes >"$work/uninstall.log" 2>&1 ||
+	fail "egressctl uninstall under $manifest_profile: $(cat "$work/uninstall.log")"
+[ ! -e "$pins" ] || fail "egressctl uninstall left $pins"
+[ "$(connect_from_pod 203.0.113.1)" = hi ] || fail "the denied destination is still denied after the uninstall"
+pass "egressctl uninstall (as overlays/uninstall runs it): unpinned, nothing enforced any more"
 echo "apparmor: PASS"
