@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -107,6 +108,27 @@ bool optional_supported(bpf_prog_type type, int helper) {
 	return false;
 }
 
+// Before 5.11 the kernel charges BPF maps to RLIMIT_MEMLOCK instead of the memory cgroup. libbpf
+// raises the limit itself, which needs CAP_SYS_RESOURCE: without it (a container with only the
+// DaemonSet's capabilities) the first big map fails with a bare EPERM. bpf_ktime_get_coarse_ns
+// came with the same release, so its presence tells the accounting (libbpf probes it the same way).
+Status check_memlock() {
+	if (optional_supported(kSkb, BPF_FUNC_ktime_get_coarse_ns))
+		return ok_status();
+	rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+	if (setrlimit(RLIMIT_MEMLOCK, &unlimited) == 0)
+		return ok_status();
+	rlimit now{};
+	getrlimit(RLIMIT_MEMLOCK, &now);
+	return Error("this kernel charges BPF maps to RLIMIT_MEMLOCK (the memory cgroup does from Linux "
+	             "5.11), which is " +
+	                 (now.rlim_cur == RLIM_INFINITY ? std::string("unlimited")
+	                                                : std::to_string(now.rlim_cur / 1024) + " KiB") +
+	                 " here and may not be raised (no CAP_SYS_RESOURCE): run egressd with an "
+	                 "unlimited memlock limit, or on Linux 5.11 or later",
+	             EPERM);
+}
+
 } // namespace
 
 std::span<const HelperNeed> required_helpers() {
@@ -165,6 +187,7 @@ Status check_required_features() {
 	                           static_cast<__u32>(sysconf(_SC_PAGESIZE)), nullptr));
 	if (!rb)
 		return missing("the BPF ring buffer (BPF_MAP_TYPE_RINGBUF)", "5.8");
+	EGRESS_TRY(check_memlock());
 	all_there.store(true);
 	return ok_status();
 }

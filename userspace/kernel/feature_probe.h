@@ -2,8 +2,9 @@
 // without a needed feature is refused with ONE line that names the feature and the Linux version
 // that brought it, instead of a verifier log or "Unknown error 524" from deep inside a load.
 //
-//   required: each BPF helper the programs call, per program type (kRequiredHelpers); cgroup BPF
-//             links (5.7); the ring buffer map (5.8)
+//   required: each BPF helper the programs call, per program type (required_helpers()); cgroup
+//             BPF links (5.7); the ring buffer map (5.8); before 5.11, a memlock limit that
+//             fits the maps (those kernels charge BPF memory to RLIMIT_MEMLOCK)
 //   optional: the task (pid/comm) in sock_addr programs and bpf_ktime_get_coarse_ns (5.11): the
 //             loader switches them off in .rodata; batch updates of LPM tries: the map writer
 //             writes one element at a time without them
