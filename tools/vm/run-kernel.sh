@@ -7,7 +7,7 @@
 #   tools/vm/run-kernel.sh 6.12 --apparmor --steps apparmor
 #
 # Options: --build DIR (default build), --steps "bpf e2e verifier apparmor", --timeout SECONDS
-# (whole guest, default 1200), --out DIR (results; default <build>/vm/<kernel>), --apparmor (boot
+# (whole guest, default 1200; each step gets the same less a minute), --out DIR (results; default <build>/vm/<kernel>), --apparmor (boot
 # with AppArmor as the only major LSM, as on AKS Ubuntu nodes).
 # Results: <out>/<step>.log, <out>/<step>.rc ("exit-status seconds"), <out>/console.log,
 # <out>/facts. Exit status 0 only when every step ran and passed. Needs root (qemu reads the whole
@@ -62,7 +62,7 @@ REPO='$repo'
 STEPS='$steps'
 E2E_REGEX='$e2e_regex'
 MODULES_DIR='$kdir/root/lib/modules/$release'
-STEP_TIMEOUT=$((timeout_s - 60))
+STEP_TIMEOUT=$((timeout_s > 120 ? timeout_s - 60 : timeout_s / 2))
 EOF
 
 append="console=ttyS0 panic=-1 quiet aeg.init=$here/guest.sh"
