@@ -17,6 +17,10 @@ packages=(
 	# simulated nodes: namespaces, a real DNS server (dnsmasq-base: the binary without a system
 	# service that would grab port 53 on install), peers for benchmarks
 	iproute2 iputils-ping socat dnsmasq-base nftables ipset iptables iperf3 dnsutils procps kmod util-linux
+	# the kernel matrix (tools/vm): qemu (software emulation), a static busybox and cpio for the
+	# guest's initramfs, xz for Debian's compressed modules; in the guest, AppArmor's parser,
+	# capsh and Python's libseccomp binding for egressd confined as on an AKS node
+	qemu-system-x86 busybox-static cpio xz-utils apparmor libcap2-bin python3-seccomp
 )
 
 # Node.js + npm run the offline manifest validation (tests/unit/manifests: npm ci of a pinned lock

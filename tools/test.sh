@@ -2,9 +2,11 @@
 # The full test run (README command 2; .ci/run calls exactly this):
 #   1. installs every dependency (tools/install-deps.sh, apt-get only);
 #   2. builds the project with g++ and runs the unit, bpf and e2e tiers (bpf/e2e need root);
-#   3. builds the pure modules with clang + ASan + UBSan and runs the unit tier and the libFuzzer
+#   3. boots Debian's 6.1 and 6.12 kernels under qemu (tools/vm/matrix.sh: kernels from the Debian
+#      archive, cached) and runs the bpf tier, an egressd e2e subset and the AppArmor check in each;
+#   4. builds the pure modules with clang + ASan + UBSan and runs the unit tier and the libFuzzer
 #      targets under them;
-#   4. checks that nothing of ours is left behind (namespaces, cgroups, pins), and fails if so.
+#   5. checks that nothing of ours is left behind (namespaces, cgroups, pins), and fails if so.
 # Exit status is non-zero when any test fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +45,10 @@ echo "== tests: unit, bpf, e2e (g++ build)"
 ctest --test-dir build -j"$jobs" --output-on-failure -L 'unit|bpf|e2e' 2>&1 | tee build/ctest.log || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+echo "== kernel matrix: Debian 6.1 and 6.12 under qemu (bpf tier, egressd e2e, AppArmor)"
+tools/vm/matrix.sh --build build 2>&1 | tee build/vm-matrix.log || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
 echo "== tests: unit, fuzz (clang ASan+UBSan build)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-san -j"$jobs" --output-on-failure -L 'unit|fuzz' 2>&1 | tee build-san/ctest.log || status=1
@@ -56,7 +62,9 @@ fi
 
 passed=0
 failed=0
-for log in build/ctest.log build-san/ctest.log; do
+# The guests' ctest runs count too (tools/vm/matrix.sh keeps their logs under build/vm/).
+for log in build/ctest.log build-san/ctest.log build/vm/*/bpf.log build/vm/*/e2e.log; do
+	[ -f "$log" ] || continue
 	read -r f total <<<"$(summary "$log")"
 	f=${f:-0}
 	total=${total:-0}

@@ -84,6 +84,7 @@ json Daemon::State::status_json() {
 	j["cgroup"] = {{"path", cgroup_path}, {"id", dp->cgroup_id()}};
 	j["pin_dir"] = active.config.pin_path;
 	j["adopted"] = dp->adopted();
+	j["pins_persist"] = dp->pins_persist();
 	j["heartbeat_stale_s"] = static_cast<double>(opts.heartbeat_stale.count()) / 1000.0;
 	j["rules"] = {{"names", active.compiled.names.size()},
 	              {"exact_names", active.desired.exact_names.size()},

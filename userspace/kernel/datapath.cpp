@@ -12,6 +12,7 @@
 
 #include "common/logger.h"
 #include "egress.skel.h"
+#include "kernel/feature_probe.h"
 #include "kernel/install_record.h"
 #include "kernel/libbpf_handles.h"
 #include "kernel/map_writer.h"
@@ -58,23 +59,6 @@ bool file_exists(const std::string& path) {
 	return stat(path.c_str(), &st) == 0;
 }
 
-// The kernel lets sock_addr programs see the calling task only from some version on: probe, and
-// leave pid/comm out of events where it cannot.
-bool kernel_has_task_info() {
-	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_pid_tgid,
-	                               nullptr) > 0 &&
-	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_comm, nullptr) >
-	           0;
-}
-
-// bpf_ktime_get_coarse_ns (5.11) for every program type that checks expiry.
-bool kernel_has_coarse_clock() {
-	for (auto type : {BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_PROG_TYPE_CGROUP_SKB, BPF_PROG_TYPE_SCHED_CLS})
-		if (libbpf_probe_bpf_helper(type, BPF_FUNC_ktime_get_coarse_ns, nullptr) <= 0)
-			return false;
-	return true;
-}
-
 } // namespace
 
 struct Datapath::Impl {
@@ -84,6 +68,7 @@ struct Datapath::Impl {
 	std::string log;
 	uint64_t cgroup_id = 0;
 	bool adopted = false;
+	bool pins_persist = true; // false when load() mounted the bpffs itself
 	egress_install_info install{};
 };
 
@@ -96,69 +81,69 @@ Result<uint64_t> cgroup_id_of(const std::string& cgroup_path) {
 	return static_cast<uint64_t>(st.st_ino);
 }
 
-Result<Datapath> Datapath::load(const DatapathOptions& opts) {
-	install_libbpf_logger();
-	auto impl = std::make_unique<Impl>();
-	impl->opts = opts;
-	impl->pins = PinLayout(opts.pin_dir);
-	auto cg = cgroup_id_of(opts.cgroup_path);
-	if (!cg.ok())
-		return std::move(cg).error().wrap("resolving the cgroup to attach to");
-	impl->cgroup_id = *cg;
-	EGRESS_TRY_CTX(prepare_pin_dir(impl->pins, opts.mount_bpffs), "preparing the pin directory");
+namespace {
 
-	// An existing installation is adopted only if it speaks our ABI and guards the same cgroup.
-	UniqueFd pinned_install;
-	if (impl->pins.installed()) {
-		auto fd = open_pinned_map(impl->pins, MapId::install);
-		if (!fd.ok())
-			return std::move(fd).error();
-		auto info = read_install_record(fd->get());
-		if (!info.ok())
-			return std::move(info).error();
-		if (info->layout_version != EGRESS_MAP_LAYOUT_VERSION)
-			return Error("the datapath pinned at " + opts.pin_dir + " has map layout v" +
-			                 std::to_string(info->layout_version) + ", this build v" +
-			                 std::to_string(EGRESS_MAP_LAYOUT_VERSION) +
-			                 ": uninstall it first (egressctl uninstall)",
-			             EPROTO);
-		if (info->cgroup_id != impl->cgroup_id)
-			return Error("the datapath pinned at " + opts.pin_dir +
-			                 " guards another cgroup (id " + std::to_string(info->cgroup_id) +
-			                 ", not " + opts.cgroup_path + ")",
-			             EEXIST);
-		impl->install = *info;
-		impl->adopted = true;
-		pinned_install = std::move(*fd);
-	}
+// An existing installation is adopted only if it has our map layout and guards the same cgroup.
+Status check_adoption(Datapath::Impl& impl) {
+	if (!impl.pins.installed())
+		return ok_status();
+	auto fd = open_pinned_map(impl.pins, MapId::install);
+	if (!fd.ok())
+		return std::move(fd).error();
+	auto info = read_install_record(fd->get());
+	if (!info.ok())
+		return std::move(info).error();
+	const std::string& dir = impl.opts.pin_dir;
+	if (info->layout_version != EGRESS_MAP_LAYOUT_VERSION)
+		return Error("the datapath pinned at " + dir + " has map layout v" +
+		                 std::to_string(info->layout_version) + ", this build v" +
+		                 std::to_string(EGRESS_MAP_LAYOUT_VERSION) +
+		                 ": uninstall it first (egressctl uninstall)",
+		             EPROTO);
+	if (info->cgroup_id != impl.cgroup_id)
+		return Error("the datapath pinned at " + dir + " guards another cgroup (id " +
+		                 std::to_string(info->cgroup_id) + ", not " + impl.opts.cgroup_path + ")",
+		             EEXIST);
+	impl.install = *info;
+	impl.adopted = true;
+	return ok_status();
+}
 
-	impl->log.assign(kVerifierLogBytes, '\0');
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_buf = impl->log.data(),
-	            .kernel_log_size = impl->log.size(), .kernel_log_level = 0);
-	impl->skel.reset(egress_bpf::open(&open_opts));
-	if (!impl->skel)
+// Opens the object and sets its load-time settings (.rodata) from the options and the probes.
+Status open_object(Datapath::Impl& impl) {
+	impl.log.assign(kVerifierLogBytes, '\0');
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_buf = impl.log.data(),
+	            .kernel_log_size = impl.log.size(), .kernel_log_level = 0);
+	impl.skel.reset(egress_bpf::open(&open_opts));
+	if (!impl.skel)
 		return Error::from_errno(errno, "opening the BPF object").wrap(take_libbpf_log());
-	egress_bpf* s = impl->skel.get();
-
-	s->rodata->event_window_ns = opts.event_window_ns;
-	s->rodata->udp_peer_ttl_ns = opts.udp_peer_ttl_ns;
-	s->rodata->tc_enforce = opts.tc_enforce ? 1 : 0;
+	egress_bpf* s = impl.skel.get();
+	s->rodata->event_window_ns = impl.opts.event_window_ns;
+	s->rodata->udp_peer_ttl_ns = impl.opts.udp_peer_ttl_ns;
+	s->rodata->tc_enforce = impl.opts.tc_enforce ? 1 : 0;
 	s->rodata->task_info = kernel_has_task_info() ? 1 : 0;
 	s->rodata->coarse_clock = kernel_has_coarse_clock() ? 1 : 0;
 	if (!s->rodata->task_info)
 		log::info("kernel")
 		    << "this kernel hides the task from sock_addr programs: deny events carry no pid/comm";
+	if (!kernel_has_lpm_batch())
+		log::info("kernel") << "this kernel has no batch updates for LPM tries: the CIDR maps are "
+		                       "written one entry at a time";
+	return ok_status();
+}
 
-	// Every map of the object is pinned and adopted, including those other modules define (DNS
-	// learning); .rodata and friends are per load.
+// Every map of the object is pinned and adopted, including those other modules define (DNS
+// learning); .rodata and friends are per load. Adopted maps keep their size; new ones are sized.
+Status reuse_or_size_maps(Datapath::Impl& impl) {
+	egress_bpf* s = impl.skel.get();
 	bpf_map* m;
 	bpf_object__for_each_map(m, s->obj) {
 		if (bpf_map__is_internal(m))
 			continue;
 		std::optional<MapId> id = map_id_of(s, m);
-		std::optional<uint32_t> wanted = id ? max_entries_for(*id, opts.sizes) : std::nullopt;
-		std::string pin = impl->pins.map(bpf_map__name(m));
-		if (impl->adopted && file_exists(pin)) {
+		std::optional<uint32_t> wanted = id ? max_entries_for(*id, impl.opts.sizes) : std::nullopt;
+		std::string pin = impl.pins.map(bpf_map__name(m));
+		if (impl.adopted && file_exists(pin)) {
 			int fd = bpf_obj_get(pin.c_str());
 			if (fd < 0)
 				return Error::from_errno(errno, "opening pinned map " + pin);
@@ -175,37 +160,75 @@ Result<Datapath> Datapath::load(const DatapathOptions& opts) {
 			if (int err = bpf_map__set_max_entries(m, *wanted); err)
 				return Error::from_errno(err, "sizing map " + std::string(bpf_map__name(m)));
 	}
+	return ok_status();
+}
 
-	if (int err = egress_bpf::load(s); err) {
-		std::string verifier(impl->log.c_str());
+// Loads the programs; a failure carries the end of the verifier log, which says what failed.
+Status load_object(Datapath::Impl& impl) {
+	if (int err = egress_bpf::load(impl.skel.get()); err) {
+		std::string verifier(impl.log.c_str());
 		if (verifier.size() > kVerifierLogTail)
 			verifier = "..." + verifier.substr(verifier.size() - kVerifierLogTail);
 		return Error::from_errno(err, "loading the BPF programs")
 		    .wrap("verifier log:\n" + verifier + "\nlibbpf:\n" + take_libbpf_log());
 	}
-	impl->log.clear();
-	impl->log.shrink_to_fit();
+	impl.log.clear();
+	impl.log.shrink_to_fit();
+	return ok_status();
+}
 
+// Pins what is new; a fresh installation gets its install record and an enforcing, fail-closed
+// config (the daemon writes its own before attaching).
+Status pin_new_maps(Datapath::Impl& impl) {
+	egress_bpf* s = impl.skel.get();
+	bpf_map* m;
 	bpf_object__for_each_map(m, s->obj) {
 		if (bpf_map__is_internal(m))
 			continue;
-		std::string pin = impl->pins.map(bpf_map__name(m));
+		std::string pin = impl.pins.map(bpf_map__name(m));
 		if (file_exists(pin))
 			continue; // adopted
 		if (int err = bpf_map__pin(m, pin.c_str()); err)
 			return Error::from_errno(err, "pinning map at " + pin);
 	}
-	if (!impl->adopted) {
-		impl->install = new_install_record(impl->cgroup_id);
-		EGRESS_TRY(write_install_record(bpf_map__fd(s->maps.egress_install), impl->install));
-		// A fresh config: enforce, fail closed (the daemon writes its own before attaching).
-		uint32_t zero = 0;
-		egress_config cfg{};
-		cfg.layout_version = EGRESS_MAP_LAYOUT_VERSION;
-		if (bpf_map__update_elem(s->maps.egress_config, &zero, sizeof(zero), &cfg, sizeof(cfg), 0) !=
-		    0)
-			return Error::from_errno(errno, "writing the initial config");
-	}
+	if (impl.adopted)
+		return ok_status();
+	impl.install = new_install_record(impl.cgroup_id);
+	EGRESS_TRY(write_install_record(bpf_map__fd(s->maps.egress_install), impl.install));
+	auto config = TypedMap<uint32_t, egress_config>::open(bpf_map__fd(s->maps.egress_config));
+	if (!config.ok())
+		return std::move(config).error();
+	egress_config cfg{};
+	cfg.layout_version = EGRESS_MAP_LAYOUT_VERSION;
+	return config->put(0, cfg).context("writing the initial config");
+}
+
+} // namespace
+
+Result<Datapath> Datapath::load(const DatapathOptions& opts) {
+	install_libbpf_logger();
+	auto impl = std::make_unique<Impl>();
+	impl->opts = opts;
+	impl->pins = PinLayout(opts.pin_dir);
+	auto cg = cgroup_id_of(opts.cgroup_path);
+	if (!cg.ok())
+		return std::move(cg).error().wrap("resolving the cgroup to attach to");
+	impl->cgroup_id = *cg;
+	EGRESS_TRY(check_required_features());
+	auto mounted = prepare_pin_dir(impl->pins, opts.mount_bpffs);
+	if (!mounted.ok())
+		return std::move(mounted).error().wrap("preparing the pin directory");
+	impl->pins_persist = !*mounted;
+	if (*mounted)
+		log::warn("kernel") << "mounted a bpffs for " << opts.pin_dir
+		                    << " in this process's mount namespace: the pins, and enforcement, end "
+		                       "with it (pins_persist: false); mount bpffs at the host's /sys/fs/bpf "
+		                       "and give it to egressd instead";
+	EGRESS_TRY(check_adoption(*impl));
+	EGRESS_TRY(open_object(*impl));
+	EGRESS_TRY(reuse_or_size_maps(*impl));
+	EGRESS_TRY(load_object(*impl));
+	EGRESS_TRY(pin_new_maps(*impl));
 	return Datapath(std::move(impl));
 }
 
@@ -262,6 +285,9 @@ Status Datapath::attach() {
 
 bool Datapath::adopted() const {
 	return impl_->adopted;
+}
+bool Datapath::pins_persist() const {
+	return impl_->pins_persist;
 }
 const PinLayout& Datapath::pins() const {
 	return impl_->pins;

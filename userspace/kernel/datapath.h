@@ -61,6 +61,9 @@ public:
 	Status attach();
 
 	bool adopted() const;
+	// False when load() had to mount the bpffs itself (mount_bpffs): the pins then live in this
+	// process's mount namespace, and in a container they die with it.
+	bool pins_persist() const;
 	const PinLayout& pins() const;
 	uint64_t cgroup_id() const;
 	egress_bpf* skeleton() const;
@@ -86,8 +89,9 @@ public:
 	// record saying so.
 	Result<uint32_t> move_tc_backstop(const std::optional<Uplink>& to);
 
+	struct Impl; // opaque: datapath.cpp's load steps fill it
+
 private:
-	struct Impl;
 	explicit Datapath(std::unique_ptr<Impl> impl);
 	std::unique_ptr<Impl> impl_;
 };

@@ -31,6 +31,13 @@ bool unsupported(int err) {
 	return err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == kKernelEnotsupp;
 }
 
+// A batch call the map type does not implement fails before touching anything, and the count it
+// hands back is then either 0 or, on kernels that never write it back (5.10's ENOTSUPP for LPM
+// tries), the count we passed in. Anything else is a real failure part-way through.
+bool nothing_done(uint32_t count_after, size_t requested) {
+	return count_after == 0 || count_after == requested;
+}
+
 Error map_error(int err, const RawMap& m, std::string_view what) {
 	return Error::from_errno(err, std::string(what) + " map " + m.name);
 }
@@ -151,7 +158,7 @@ Status update_entries(const RawMap& m, const RawEntries& e) {
 			return ok_status();
 		}
 		int err = errno;
-		if (!(n == 0 && unsupported(err)))
+		if (!(nothing_done(n, e.count) && unsupported(err)))
 			return map_error(err, m, "batch-updating");
 		can.store(2);
 	}
@@ -169,7 +176,7 @@ Status delete_keys(const RawMap& m, const std::vector<uint8_t>& keys, size_t cou
 			return ok_status();
 		}
 		int err = errno;
-		if (!(n == 0 && unsupported(err)))
+		if (!(nothing_done(n, count) && unsupported(err)))
 			return map_error(err, m, "batch-deleting");
 		can.store(2);
 	}

@@ -40,23 +40,25 @@ bool is_bpffs(const std::string& path) {
 	return statfs(path.c_str(), &st) == 0 && static_cast<unsigned long>(st.f_type) == BPF_FS_MAGIC;
 }
 
-Status prepare_pin_dir(const PinLayout& pins, bool mount_parent) {
+Result<bool> prepare_pin_dir(const PinLayout& pins, bool mount_parent) {
 	const std::string& dir = pins.dir();
 	std::string fs_probe = exists(dir) ? dir : parent_of(dir);
+	bool mounted = false;
 	if (!is_bpffs(fs_probe)) {
 		if (!mount_parent || exists(dir))
 			return Error(fs_probe + " is not on a bpffs: mount one (mount -t bpf bpf " +
 			                 fs_probe + ") or point pinPath at a directory inside a bpffs",
 			             ENOTSUP);
 		if (auto st = make_dir(fs_probe); !st.ok())
-			return st;
+			return std::move(st).error();
 		if (mount("bpf", fs_probe.c_str(), "bpf", 0, "mode=0700") != 0)
 			return Error::from_errno(errno, "mounting bpffs at " + fs_probe);
+		mounted = true;
 	}
 	for (const std::string& d : {dir, pins.maps_dir(), pins.links_dir()})
 		if (auto st = make_dir(d); !st.ok())
-			return st;
-	return ok_status();
+			return std::move(st).error();
+	return mounted;
 }
 
 Result<UniqueFd> open_pinned_map(const PinLayout& pins, MapId id) {

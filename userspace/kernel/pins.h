@@ -34,7 +34,9 @@ private:
 // Makes sure `dir` exists on a bpffs, creating it (and maps/, links/). A directory outside
 // bpffs is an error that says how to fix it; with mount_parent, a bpffs is mounted on the
 // missing parent first (what an init container would do on a node without /sys/fs/bpf).
-Status prepare_pin_dir(const PinLayout& pins, bool mount_parent);
+// True when it mounted one: that bpffs lives in the caller's mount namespace, so in a container
+// the pins, and the programs attached through them, end with the container.
+Result<bool> prepare_pin_dir(const PinLayout& pins, bool mount_parent);
 
 bool is_bpffs(const std::string& path);
 

@@ -183,6 +183,7 @@ TEST_F(EgressdE2e, ControlSocketIsRootOnlyAndAnswersStatusAndCheck) {
 	EXPECT_EQ(s["last_reload"]["ok"], true);
 	EXPECT_EQ(s["pin_dir"], node_->pin_dir());
 	EXPECT_FALSE(s["adopted"].get<bool>());
+	EXPECT_TRUE(s["pins_persist"].get<bool>()); // the pin dir was on a bpffs egressd did not mount
 	EXPECT_GT(s["maps"]["egress_cidr4"]["entries"].get<int>(), 0);
 	EXPECT_GT(s["maps"]["egress_floor4"]["entries"].get<int>(), 0);
 

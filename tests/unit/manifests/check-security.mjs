@@ -50,6 +50,23 @@ for (const name of overlays) {
 		}
 	});
 
+	// AppArmor (AKS Ubuntu nodes): the field (Kubernetes 1.30+) and the annotation older clusters
+	// read must say the same for every container, and neither may be left to containerd's default
+	// profile, which denies pinning below /sys/fs/bpf (tools/vm/apparmor-check.sh proves both).
+	test(`${name}: every container's AppArmor profile is set, and field and annotation agree`, () => {
+		const annotations = ds.spec.template.metadata?.annotations ?? {};
+		const asAnnotation = (p) =>
+			({ Unconfined: "unconfined", RuntimeDefault: "runtime/default" })[p?.type] ??
+			(p?.type === "Localhost" ? `localhost/${p.localhostProfile}` : undefined);
+		for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+			const profile = c.securityContext?.appArmorProfile ?? pod.securityContext?.appArmorProfile;
+			assert.ok(profile?.type, `${c.name}: appArmorProfile`);
+			assert.notEqual(profile.type, "RuntimeDefault", `${c.name}: containerd's profile denies pinning`);
+			assert.equal(annotations[`container.apparmor.security.beta.kubernetes.io/${c.name}`], asAnnotation(profile),
+				`${c.name}: annotation`);
+		}
+	});
+
 	test(`${name}: only the listed host paths, mounted as documented`, () => {
 		const volumes = pod.volumes.filter((v) => v.hostPath);
 		assert.deepEqual(volumes.map((v) => v.hostPath.path).sort(), Object.keys(kHostPaths).sort());
