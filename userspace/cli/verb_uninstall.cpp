@@ -1,7 +1,6 @@
 // egressctl uninstall: takes aks-egress-guard off the node from its pins alone (kernel::uninstall),
 // so it works with egressd dead, crash-looping or never started. Idempotent: nothing pinned is
 // success, which the manifests' uninstall overlay (`egressctl uninstall --pins PATH`) relies on.
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,20 +22,6 @@ struct UninstallArgs {
 	bool yes = false;
 	std::string format = "table";
 };
-
-std::vector<std::string> names_in(const std::string& dir) {
-	std::vector<std::string> names;
-	if (DIR* d = opendir(dir.c_str())) {
-		while (dirent* e = readdir(d)) {
-			std::string n = e->d_name;
-			if (n != "." && n != "..")
-				names.push_back(n);
-		}
-		closedir(d);
-	}
-	std::sort(names.begin(), names.end());
-	return names;
-}
 
 // The TC backstop's interface, read before uninstall() removes the record of it.
 uint32_t tc_ifindex(const std::string& pin_dir) {
@@ -62,8 +47,8 @@ int run_uninstall(const UninstallArgs& a, const Globals& g) {
 	// Only an operator at a terminal is asked; scripts and the uninstall pod run unattended.
 	if (!a.yes && isatty(STDIN_FILENO) && !confirmed(g.pins))
 		return fail(kExitFailure, "not confirmed; nothing removed (use --yes to skip the question)");
-	auto links = names_in(pins.links_dir());
-	auto maps = names_in(pins.maps_dir());
+	auto links = kernel::pinned_names(pins.links_dir());
+	auto maps = kernel::pinned_names(pins.maps_dir());
 	uint32_t ifindex = tc_ifindex(g.pins);
 	auto st = kernel::uninstall(g.pins);
 	if (!st.ok())

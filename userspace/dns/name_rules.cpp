@@ -105,90 +105,92 @@ Result<std::vector<SuffixHash>> suffix_hashes(std::string_view name, uint64_t ch
 	return suffix_hashes_wire(*wire, check_key);
 }
 
-Result<std::vector<NameRuleEntry>> rule_entries(const std::vector<NameRuleInput>& rules, uint64_t check_key) {
-	struct Merged {
-		uint32_t rule_id;
-		std::vector<egress_port_range> ports;
+namespace {
+
+struct Merged {
+	uint32_t rule_id;
+	std::vector<egress_port_range> ports;
+};
+using MergedRules = std::map<Pattern, Merged>;
+
+const Merged* find_rule(const MergedRules& rules, PatternKind kind, const std::string& suffix) {
+	auto p = Pattern::parse(kind == PatternKind::wildcard_one    ? "*." + suffix
+	                        : kind == PatternKind::wildcard_many ? "**." + suffix
+	                                                             : suffix);
+	if (!p)
+		return nullptr;
+	auto it = rules.find(*p);
+	return it == rules.end() ? nullptr : &it->second;
+}
+
+// The ports of `pattern` and of every pattern that covers it (covers() in name_match.h), found by
+// its suffix rather than by scanning all patterns: the kernel stops at this entry, so it must carry
+// their ports as well.
+std::vector<egress_port_range> covering_ports(const MergedRules& rules, const Pattern& pattern,
+                                              const Merged& merged) {
+	std::vector<egress_port_range> ports = merged.ports;
+	auto add = [&](const Merged* m) {
+		if (m && m != &merged)
+			ports.insert(ports.end(), m->ports.begin(), m->ports.end());
 	};
-	std::map<Pattern, Merged> distinct;
+	const std::string& s = pattern.suffix();
+	auto tails = proper_suffixes(s);
+	if (pattern.kind() == PatternKind::exact && !tails.empty())
+		add(find_rule(rules, PatternKind::wildcard_one, tails[0]));
+	if (pattern.kind() == PatternKind::wildcard_one)
+		add(find_rule(rules, PatternKind::wildcard_many, s));
+	for (const auto& t : tails)
+		add(find_rule(rules, PatternKind::wildcard_many, t));
+	return merge_ports(std::move(ports));
+}
+
+Result<NameRuleEntry> make_entry(const Pattern& pattern, uint32_t rule_id,
+                                 const std::vector<egress_port_range>& ports, uint64_t check_key) {
+	if (ports.size() > EGRESS_MAX_PORT_RANGES)
+		return Error("name rule " + pattern.to_string() + ": " + std::to_string(ports.size()) +
+		                 " port ranges after merging, the kernel holds at most " +
+		                 std::to_string(EGRESS_MAX_PORT_RANGES),
+		             E2BIG);
+	auto hashes = suffix_hashes(pattern.suffix(), check_key);
+	if (!hashes)
+		return std::move(hashes).error().wrap("name rule " + pattern.to_string());
+	const SuffixHash& h = hashes->front();
+	NameRuleEntry e{}; // value-initialised: every pad byte zero
+	e.key.hash = h.hash;
+	e.key.kind = static_cast<uint8_t>(pattern.kind());
+	e.value.check = h.check;
+	e.value.rule_id = rule_id;
+	e.value.kind = e.key.kind;
+	e.value.labels = h.labels;
+	e.value.ports.rule_id = rule_id;
+	e.value.ports.n_ranges = static_cast<uint8_t>(ports.size());
+	for (size_t i = 0; i < ports.size(); ++i)
+		e.value.ports.ranges[i] = ports[i];
+	return e;
+}
+
+} // namespace
+
+Result<std::vector<NameRuleEntry>> rule_entries(const std::vector<NameRuleInput>& rules, uint64_t check_key) {
+	MergedRules distinct;
 	for (const auto& r : rules) {
 		auto [it, inserted] = distinct.try_emplace(r.pattern, Merged{r.rule_id, r.ports});
 		if (!inserted)
 			it->second.ports.insert(it->second.ports.end(), r.ports.begin(), r.ports.end());
 	}
-	auto find = [&](PatternKind kind, const std::string& suffix) -> const Merged* {
-		auto p = Pattern::parse(kind == PatternKind::wildcard_one    ? "*." + suffix
-		                        : kind == PatternKind::wildcard_many ? "**." + suffix
-		                                                             : suffix);
-		if (!p)
-			return nullptr;
-		auto it = distinct.find(*p);
-		return it == distinct.end() ? nullptr : &it->second;
-	};
-
 	std::map<std::pair<uint64_t, uint8_t>, std::string> owners; // key -> pattern text
 	std::vector<NameRuleEntry> entries;
-	for (const auto& item : distinct) {
-		const Pattern& pattern = item.first;
-		const Merged& merged = item.second;
-		// Every pattern that covers this one (covers() in name_match.h), found by its suffix
-		// rather than by scanning all patterns: the kernel stops at this entry, so it must carry
-		// their ports as well.
-		std::vector<egress_port_range> ports = merged.ports;
-		auto add = [&](const Merged* m) {
-			if (m && m != &merged)
-				ports.insert(ports.end(), m->ports.begin(), m->ports.end());
-		};
-		const std::string& s = pattern.suffix();
-		auto tails = proper_suffixes(s);
-		switch (pattern.kind()) {
-		case PatternKind::exact:
-			if (!tails.empty()) {
-				add(find(PatternKind::wildcard_one, tails[0]));
-				for (const auto& t : tails)
-					add(find(PatternKind::wildcard_many, t));
-			}
-			break;
-		case PatternKind::wildcard_one:
-			add(find(PatternKind::wildcard_many, s));
-			for (const auto& t : tails)
-				add(find(PatternKind::wildcard_many, t));
-			break;
-		case PatternKind::wildcard_many:
-			for (const auto& t : tails)
-				add(find(PatternKind::wildcard_many, t));
-			break;
-		}
-		ports = merge_ports(std::move(ports));
-		if (ports.size() > EGRESS_MAX_PORT_RANGES)
-			return Error("name rule " + pattern.to_string() + ": " +
-			                 std::to_string(ports.size()) +
-			                 " port ranges after merging, the kernel holds at most " +
-			                 std::to_string(EGRESS_MAX_PORT_RANGES),
-			             E2BIG);
-
-		auto hashes = suffix_hashes(s, check_key);
-		if (!hashes)
-			return std::move(hashes).error().wrap("name rule " + pattern.to_string());
-		const SuffixHash& h = hashes->front();
-		NameRuleEntry e{}; // value-initialised: every pad byte zero
-		e.key.hash = h.hash;
-		e.key.kind = static_cast<uint8_t>(pattern.kind());
-		e.value.check = h.check;
-		e.value.rule_id = merged.rule_id;
-		e.value.kind = e.key.kind;
-		e.value.labels = h.labels;
-		e.value.ports.rule_id = merged.rule_id;
-		e.value.ports.n_ranges = static_cast<uint8_t>(ports.size());
-		for (size_t i = 0; i < ports.size(); ++i)
-			e.value.ports.ranges[i] = ports[i];
-
-		auto [it, inserted] = owners.try_emplace({e.key.hash, e.key.kind}, pattern.to_string());
+	for (const auto& [pattern, merged] : distinct) {
+		auto e =
+		    make_entry(pattern, merged.rule_id, covering_ports(distinct, pattern, merged), check_key);
+		if (!e.ok())
+			return std::move(e).error();
+		auto [it, inserted] = owners.try_emplace({e->key.hash, e->key.kind}, pattern.to_string());
 		if (!inserted)
 			return Error("name rules " + it->second + " and " + pattern.to_string() +
 			                 " have the same suffix hash; the kernel cannot tell them apart",
 			             EEXIST);
-		entries.push_back(e);
+		entries.push_back(*e);
 	}
 	std::sort(entries.begin(), entries.end(), [](const NameRuleEntry& a, const NameRuleEntry& b) {
 		return std::pair(a.key.hash, a.key.kind) < std::pair(b.key.hash, b.key.kind);

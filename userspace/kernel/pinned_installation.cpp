@@ -1,9 +1,7 @@
 #include "kernel/pinned_installation.h"
 
 #include <bpf/bpf.h>
-#include <dirent.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include "kernel/install_record.h"
@@ -69,17 +67,7 @@ VerdictMaps PinnedInstallation::verdict_maps() const {
 }
 
 std::vector<std::string> PinnedInstallation::links() const {
-	std::vector<std::string> names;
-	if (DIR* d = opendir(pins_.links_dir().c_str())) {
-		while (dirent* e = readdir(d)) {
-			std::string n = e->d_name;
-			if (n != "." && n != "..")
-				names.push_back(n);
-		}
-		closedir(d);
-	}
-	std::sort(names.begin(), names.end());
-	return names;
+	return pinned_names(pins_.links_dir());
 }
 
 } // namespace egress::kernel

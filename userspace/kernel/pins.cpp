@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 
 namespace egress::kernel {
@@ -67,6 +70,20 @@ Result<UniqueFd> open_pinned_map(const PinLayout& pins, MapId id) {
 	if (fd < 0)
 		return Error::from_errno(errno, "opening pinned map " + path);
 	return UniqueFd(fd);
+}
+
+std::vector<std::string> pinned_names(const std::string& dir) {
+	std::vector<std::string> names;
+	if (DIR* d = opendir(dir.c_str())) {
+		while (dirent* e = readdir(d)) {
+			std::string n = e->d_name;
+			if (n != "." && n != "..")
+				names.push_back(n);
+		}
+		closedir(d);
+	}
+	std::sort(names.begin(), names.end());
+	return names;
 }
 
 } // namespace egress::kernel

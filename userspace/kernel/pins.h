@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/unique_handle.h"
@@ -39,6 +40,9 @@ private:
 Result<bool> prepare_pin_dir(const PinLayout& pins, bool mount_parent);
 
 bool is_bpffs(const std::string& path);
+
+// The names in a pin directory (links/ or maps/), sorted; none when it does not exist.
+std::vector<std::string> pinned_names(const std::string& dir);
 
 // Opens a pinned map (read and write), e.g. for egressctl while the daemon is down.
 Result<UniqueFd> open_pinned_map(const PinLayout& pins, MapId id);

@@ -1,7 +1,6 @@
 // uninstall(): the way out must work from the pins alone, with no daemon and no skeleton, so a
 // node can always be unlocked.
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,24 +9,11 @@
 
 #include "common/logger.h"
 #include "kernel/datapath.h"
+#include "kernel/install_record.h"
 #include "kernel/tc_backstop.h"
 
 namespace egress::kernel {
 namespace {
-
-std::vector<std::string> entries_of(const std::string& dir) {
-	std::vector<std::string> names;
-	DIR* d = opendir(dir.c_str());
-	if (!d)
-		return names;
-	while (dirent* e = readdir(d)) {
-		std::string n = e->d_name;
-		if (n != "." && n != "..")
-			names.push_back(dir + "/" + n);
-	}
-	closedir(d);
-	return names;
-}
 
 Status remove_pin(const std::string& path) {
 	if (unlink(path.c_str()) != 0 && errno != ENOENT)
@@ -41,7 +27,8 @@ Status uninstall(const std::string& pin_dir) {
 	PinLayout pins(pin_dir);
 	// Links first: detaching (not just unpinning) takes the programs off the cgroup even if some
 	// other process still holds a link fd.
-	for (const std::string& path : entries_of(pins.links_dir())) {
+	for (const std::string& name : pinned_names(pins.links_dir())) {
+		std::string path = pins.links_dir() + "/" + name;
 		int fd = bpf_obj_get(path.c_str());
 		if (fd >= 0) {
 			UniqueFd link(fd);
@@ -54,15 +41,14 @@ Status uninstall(const std::string& pin_dir) {
 		auto fd = open_pinned_map(pins, MapId::install);
 		if (!fd.ok())
 			return std::move(fd).error();
-		uint32_t zero = 0;
-		egress_install_info info{};
-		if (bpf_map_lookup_elem(fd->get(), &zero, &info) == 0 && info.tc_ifindex != 0) {
-			TcAttachment tc{info.tc_ifindex, (info.flags & EGRESS_INSTALL_TC_QDISC_OURS) != 0};
+		auto info = read_install_record(fd->get());
+		if (info.ok() && info->tc_ifindex != 0) {
+			TcAttachment tc{info->tc_ifindex, (info->flags & EGRESS_INSTALL_TC_QDISC_OURS) != 0};
 			EGRESS_TRY_CTX(detach_tc_backstop(tc), "removing the TC backstop");
 		}
 	}
-	for (const std::string& path : entries_of(pins.maps_dir()))
-		EGRESS_TRY(remove_pin(path));
+	for (const std::string& name : pinned_names(pins.maps_dir()))
+		EGRESS_TRY(remove_pin(pins.maps_dir() + "/" + name));
 	// The pin dir itself may be a bpffs mount point (tests): then it stays, empty.
 	rmdir(pins.links_dir().c_str());
 	rmdir(pins.maps_dir().c_str());
