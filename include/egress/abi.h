@@ -87,6 +87,8 @@ enum egress_hook {
 	EGRESS_HOOK_SKB_EGRESS = 4,
 	EGRESS_HOOK_SKB_INGRESS = 5,
 	EGRESS_HOOK_TC = 6,
+	EGRESS_HOOK_POD = 7, /* TC on the host side of a pod's interface: frames from the pod */
+	EGRESS_HOOK_LSM = 8, /* BPF LSM: raw/packet socket creation, access to our BPF objects */
 	EGRESS_HOOK_MAX,
 };
 
@@ -127,6 +129,12 @@ enum egress_reason {
 	/* event plumbing */
 	EGRESS_REASON_EVENT_RATE_LIMITED = 24, /* deny event suppressed by the per-flow limit */
 	EGRESS_REASON_EVENT_LOST = 25,	       /* ring buffer full: event dropped */
+	/* wave 2 */
+	EGRESS_REASON_SPOOFED = 26,	       /* deny: the source is not the sender's own address */
+	EGRESS_REASON_DNS_QUERY_REFUSED = 27,  /* deny: a DNS query for a name outside the policy */
+	EGRESS_REASON_EVENT_BUDGET = 28,       /* deny event folded into its cgroup's summary */
+	EGRESS_REASON_FLOW = 29,	       /* allow: a packet of a flow the flow table knows */
+	EGRESS_REASON_RAW_SOCKET_REFUSED = 30, /* deny: a raw/packet socket outside the allow-list */
 	EGRESS_REASON_MAX,
 };
 
@@ -144,11 +152,13 @@ enum egress_reason {
 	 EGRESS_REASON_BIT(EGRESS_REASON_LEARNED) | EGRESS_REASON_BIT(EGRESS_REASON_CIDR) |                  \
 	 EGRESS_REASON_BIT(EGRESS_REASON_JUDGED_SOCKET) | EGRESS_REASON_BIT(EGRESS_REASON_REPLY) |           \
 	 EGRESS_REASON_BIT(EGRESS_REASON_ICMP_ERROR) | EGRESS_REASON_BIT(EGRESS_REASON_NEIGHBOR) |           \
-	 EGRESS_REASON_BIT(EGRESS_REASON_NOT_IP))
+	 EGRESS_REASON_BIT(EGRESS_REASON_NOT_IP) | EGRESS_REASON_BIT(EGRESS_REASON_FLOW))
 #define EGRESS_REASON_CLASS_DENY                                                                             \
 	(EGRESS_REASON_BIT(EGRESS_REASON_NO_RULE) | EGRESS_REASON_BIT(EGRESS_REASON_PORT) |                  \
 	 EGRESS_REASON_BIT(EGRESS_REASON_EXPIRED) | EGRESS_REASON_BIT(EGRESS_REASON_UDP_PROBE) |             \
-	 EGRESS_REASON_BIT(EGRESS_REASON_RAW))
+	 EGRESS_REASON_BIT(EGRESS_REASON_RAW) | EGRESS_REASON_BIT(EGRESS_REASON_SPOOFED) |                   \
+	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_QUERY_REFUSED) |                                                \
+	 EGRESS_REASON_BIT(EGRESS_REASON_RAW_SOCKET_REFUSED))
 #define EGRESS_REASON_CLASS_DNS                                                                              \
 	(EGRESS_REASON_BIT(EGRESS_REASON_DNS_PARSED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_LEARNED) |        \
 	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_UNTRUSTED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_NO_QUERY) |    \
@@ -157,7 +167,8 @@ enum egress_reason {
 	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_TRUNCATED) |                                                    \
 	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_TOO_MANY_RECORDS) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_TCP))
 #define EGRESS_REASON_CLASS_PLUMBING                                                                         \
-	(EGRESS_REASON_BIT(EGRESS_REASON_EVENT_RATE_LIMITED) | EGRESS_REASON_BIT(EGRESS_REASON_EVENT_LOST))
+	(EGRESS_REASON_BIT(EGRESS_REASON_EVENT_RATE_LIMITED) | EGRESS_REASON_BIT(EGRESS_REASON_EVENT_LOST) | \
+	 EGRESS_REASON_BIT(EGRESS_REASON_EVENT_BUDGET))
 
 static inline int egress_reason_in(__u32 reason, __u64 reason_class)
 {

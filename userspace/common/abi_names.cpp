@@ -33,10 +33,15 @@ constexpr std::array<std::string_view, EGRESS_REASON_MAX> kReasons = {
     "dns_tcp",
     "event_rate_limited",
     "event_lost",
+    "spoofed",
+    "dns_query_refused",
+    "event_budget",
+    "flow",
+    "raw_socket_refused",
 };
 
 constexpr std::array<std::string_view, EGRESS_HOOK_MAX> kHooks = {
-    "connect4", "connect6", "sendmsg4", "sendmsg6", "skb_egress", "skb_ingress", "tc",
+    "connect4", "connect6", "sendmsg4", "sendmsg6", "skb_egress", "skb_ingress", "tc", "pod", "lsm",
 };
 
 constexpr std::array<std::string_view, EGRESS_VERDICT_MAX> kVerdicts = {"allowed", "denied", "audit"};
