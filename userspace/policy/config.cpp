@@ -412,21 +412,18 @@ Result<Config> read_layers(const std::vector<ConfigLayer>& layers) {
 	if (!root.ok())
 		return std::move(root).error();
 	std::map<std::string, std::string> set_by; // key path -> overlay that set it
-	std::string names = base;
 	for (std::size_t i = 1; i < layers.size(); ++i) {
 		auto patch = parse_layer(layers[i].text, layers[i].name);
 		if (!patch.ok())
 			return std::move(patch).error();
 		EGRESS_TRY_CTX(detail::merge_overlay(*root, *patch, layers[i].name, set_by), layers[i].name);
-		names += " + " + layers[i].name;
 	}
 	auto config = read_config(*root);
 	if (config.ok())
 		return config;
 	// Name the file that holds the offending key (its line numbers are that file's); a key no
-	// overlay set comes from the base, and a rule spanning keys from the merged whole.
-	std::string fallback = layers.size() > 1 ? names : base;
-	return std::move(config).error().wrap(detail::layer_of(config.error().message(), set_by, fallback));
+	// overlay set is the base's.
+	return std::move(config).error().wrap(detail::layer_of(config.error().message(), set_by, base));
 }
 
 } // namespace

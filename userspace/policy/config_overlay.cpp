@@ -33,7 +33,9 @@ Status merge_map(YAML::Node& target, const YAML::Node& patch, const std::string&
 			YAML::Node child = target[key];
 			EGRESS_TRY(merge_map(child, value, key_path, patch_name, set_by));
 		} else {
-			target[key] = YAML::Clone(value);
+			// The overlay's own key and value nodes, so that errors carry its line numbers.
+			target.remove(key);
+			target.force_insert(key_node, value);
 			set_by[key_path] = patch_name;
 		}
 	}

@@ -198,6 +198,36 @@ TEST_F(EgressdE2e, ControlSocketIsRootOnlyAndAnswersStatusAndCheck) {
 	EXPECT_FALSE(bad["ok"].get<bool>());
 }
 
+// A config overlay beside config.yaml (a further key of the ConfigMap, docs/config.md "Overlays") is
+// merged by egressd itself: its keys are in force, the base's others stay; a bad overlay is refused
+// naming the overlay, and the last good policy stays.
+TEST_F(EgressdE2e, AnOverlayBesideTheConfigIsMergedByEgressd) {
+	std::string overlay =
+	    node_->config_path().substr(0, node_->config_path().rfind('/')) + "/config.10-mode.yaml";
+	testlib::write_file(overlay, "mode: audit\nfailMode: open\n");
+	node_->start_egressd();
+	json s = status();
+	EXPECT_EQ(s["mode"], "audit");
+	EXPECT_EQ(s["fail_mode"], "open");
+	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), 0) << "audit: nothing is dropped";
+	EXPECT_EQ(node_->connect_from_pod(kAllowedCidrHost, 443), 0) << "the base's allow rules";
+
+	testlib::write_file(overlay, "mode: enforced\n");
+	auto bad = node_->control("reload");
+	EXPECT_FALSE(bad["ok"].get<bool>()) << bad.dump();
+	EXPECT_NE(bad.dump().find("config.10-mode.yaml: mode: \\\"enforced\\\""), std::string::npos)
+	    << bad.dump();
+	EXPECT_EQ(status()["mode"], "audit");
+
+	testlib::write_file(overlay, "mode: enforce\n");
+	auto good = node_->control("reload");
+	ASSERT_TRUE(good["ok"].get<bool>()) << good.dump();
+	s = status();
+	EXPECT_EQ(s["mode"], "enforce");
+	EXPECT_EQ(s["fail_mode"], "closed") << "the base's failMode once the overlay no longer sets it";
+	EXPECT_EQ(node_->connect_from_pod(kDeniedHost, 443), EPERM);
+}
+
 TEST_F(EgressdE2e, ActivelyResolvedNamesAreAllowedAndListed) {
 	node_->start_egressd();
 	json entry;

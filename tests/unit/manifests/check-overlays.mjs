@@ -1,5 +1,5 @@
-// What the overlays change and what they must keep: audit and enforce differ from the base only in
-// the mode/failMode lines of the config; the config agrees with the DaemonSet's mounts and probes;
+// What the overlays change and what they must keep: audit and enforce add only the config overlay
+// config.10-mode.yaml (mode, failMode) and leave the base's config.yaml alone; the config agrees with the DaemonSet's mounts and probes;
 // the uninstall overlay runs the right command and turns ready only on a clean node; the
 // operator's guide documents the removal in the order that never leaves a node locked.
 import test from "node:test";
@@ -7,28 +7,27 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { requireDep } from "./lib/deps.mjs";
-import { sourceDir, renderBase, renderOverlay, daemonSet, egressd, configText } from "./lib/repo.mjs";
+import { sourceDir, renderBase, renderOverlay, daemonSet, egressd, configText, find } from "./lib/repo.mjs";
 
 const YAML = requireDep("yaml");
 const base = renderBase();
 const baseText = configText(base);
 const baseConfig = YAML.parse(baseText);
 
-function linesExceptModes(text) {
-	return text.split("\n").filter((l) => !/^(mode|failMode):/.test(l));
-}
+const configData = (objects) => find(objects, "ConfigMap", "aks-egress-guard-config").data;
 
-test("audit and enforce configs are the base config with another mode", () => {
+test("audit and enforce add only the mode overlay to the base's config", () => {
 	for (const [name, mode] of [["audit", "audit"], ["enforce", "enforce"]]) {
-		const text = configText(renderOverlay(name));
-		assert.deepEqual(linesExceptModes(text), linesExceptModes(baseText),
-			`overlays/${name}/config-mode.yaml drifted from base/configmap.yaml outside mode/failMode`);
-		const cfg = YAML.parse(text);
-		assert.equal(cfg.mode, mode);
-		assert.match(text, /^failMode: (open|closed)$/m, `${name}: failMode written explicitly`);
+		const data = configData(renderOverlay(name));
+		assert.equal(data["config.yaml"], baseText, `overlays/${name} must not copy or change config.yaml`);
+		assert.deepEqual(Object.keys(data).sort(), ["config.10-mode.yaml", "config.yaml"]);
+		const overlay = YAML.parse(data["config.10-mode.yaml"]);
+		assert.deepEqual(Object.keys(overlay).sort(), ["failMode", "mode"], `${name}: the overlay sets one concern`);
+		assert.equal(overlay.mode, mode);
+		assert.match(overlay.failMode, /^(open|closed)$/, `${name}: failMode written explicitly`);
 	}
 	assert.equal(baseConfig.mode, "audit", "the base never enforces");
-	assert.equal(YAML.parse(configText(renderOverlay("enforce"))).failMode, "open",
+	assert.equal(YAML.parse(configData(renderOverlay("enforce"))["config.10-mode.yaml"]).failMode, "open",
 		"enforce ships the fail-open safety net (operator-guide: Switching to enforce)");
 });
 
