@@ -77,7 +77,12 @@ Error at(const YAML::Node& node, const std::string& path, std::string problem) {
 }
 
 std::string in_quotes(std::string_view text) {
-	return "\"" + std::string(text) + "\"";
+	// Appended: g++ 12 at -O3 reports a false -Wrestrict in operator+(const char*, string&&)
+	// (GCC PR 105329).
+	std::string out;
+	out.reserve(text.size() + 2);
+	out.append("\"").append(text).append("\"");
+	return out;
 }
 
 std::string join(const std::string& path, std::string_view key) {
