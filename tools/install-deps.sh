@@ -17,6 +17,8 @@ packages=(
 	# simulated nodes: namespaces, a real DNS server (dnsmasq-base: the binary without a system
 	# service that would grab port 53 on install), peers for benchmarks
 	iproute2 iputils-ping socat dnsmasq-base nftables ipset iptables iperf3 dnsutils procps kmod util-linux
+	# the operator guide's jq filters, run as written (tests/unit/manifests/check-operator-guide.mjs)
+	jq
 )
 
 # Node.js + npm run the offline manifest validation (tests/unit/manifests: npm ci of a pinned lock

@@ -269,7 +269,7 @@ TEST_F(EgressdE2e, ABrokenReloadKeepsTheOldPolicyAndSaysWhyThenAGoodOneApplies) 
 	ASSERT_NE(scraped.find("\r\n\r\n"), std::string::npos) << scraped;
 	auto metrics = audit::parse_exposition(scraped.substr(scraped.find("\r\n\r\n") + 4));
 	ASSERT_TRUE(metrics.ok()) << metrics.error().to_string();
-	EXPECT_EQ(metrics->value("egress_policy_reload_errors_total"), 1.0);
+	EXPECT_EQ(metrics->value("aks_egress_guard_policy_reload_errors_total"), 1.0);
 	EXPECT_NE(node_->egressd_log().find("reload (inotify) failed"), std::string::npos);
 
 	// A good config opens 203.0.113.0/24 (one ConfigMap swap = one reload).
@@ -392,12 +392,12 @@ TEST_F(EgressdE2e, MetricsEndpointIsScrapedAndParses) {
 		if (!parsed.ok())
 			return false;
 		m = *parsed;
-		return m.sum("egress_verdicts_total", {{"verdict", "denied"}}) >= 1;
+		return m.sum("aks_egress_guard_verdicts_total", {{"verdict", "denied"}}) >= 1;
 	})) << node_->http_get("/metrics");
-	EXPECT_EQ(m.value("egress_policy_generation"), 1.0);
-	EXPECT_GE(m.sum("egress_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}), 1.0);
-	EXPECT_TRUE(m.types.count("egress_map_fill_ratio"));
-	EXPECT_TRUE(m.value("egress_map_fill_ratio", {{"map", "egress_cidr4"}}).has_value());
+	EXPECT_EQ(m.value("aks_egress_guard_policy_generation"), 1.0);
+	EXPECT_GE(m.sum("aks_egress_guard_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}), 1.0);
+	EXPECT_TRUE(m.types.count("aks_egress_guard_map_fill_ratio"));
+	EXPECT_TRUE(m.value("aks_egress_guard_map_fill_ratio", {{"map", "cidr4"}}).has_value());
 }
 
 TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesKillNine) {

@@ -78,6 +78,17 @@ test("kubectl-rendered overlays load: the guide's cluster overlay over overlays/
 	assert.equal(c.pinPath, "/sys/fs/bpf/aks-egress-guard", "from the base");
 });
 
+test("the guide's offline check against the rendered overlay exits with the verdict", { skip: !egressctl }, (t) => {
+	const { rendered } = guideOverlay(t);
+	const check = (dest) => spawnSync(egressctl, ["check", dest, "--configmap", "-"], { input: rendered, encoding: "utf8" });
+	const denied = check("github.com:443");
+	assert.equal(denied.status, 1, denied.stdout + denied.stderr);
+	const allowed = check("mcr.microsoft.com:443");
+	assert.equal(allowed.status, 0, allowed.stdout + allowed.stderr);
+	const api = check("myaks-dns-12345678.hcp.westeurope.azmk8s.io:443");
+	assert.equal(api.status, 0, "the overlay's apiServer.fqdn is allowed on 443\n" + api.stdout);
+});
+
 for (const name of ["audit", "enforce"]) {
 	test(`kubectl-rendered overlays/${name} loads with its mode, and refuses the placeholder`, { skip: !egressctl }, () => {
 		const r = spawnSync(kubectl, ["kustomize", path.join(manifestsDir, "overlays", name)], { encoding: "utf8" });
