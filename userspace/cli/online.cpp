@@ -62,10 +62,12 @@ nlohmann::json ports_json(const egress_ports& p) {
 	for (uint8_t i = 0; i < p.n_ranges && i < EGRESS_MAX_PORT_RANGES; ++i) {
 		const auto& r = p.ranges[i];
 		std::string item = proto_text(r.proto);
-		if (r.proto != EGRESS_PROTO_ANY && !(r.port_lo == 0 && r.port_hi == 65535))
-			item += "/" + (r.port_lo == r.port_hi
-			                   ? std::to_string(r.port_lo)
-			                   : std::to_string(r.port_lo) + "-" + std::to_string(r.port_hi));
+		// Appended piece by piece: `"/" + std::string` trips g++ 12's false -Wrestrict at -O3.
+		if (r.proto != EGRESS_PROTO_ANY && !(r.port_lo == 0 && r.port_hi == 65535)) {
+			item.append("/").append(std::to_string(r.port_lo));
+			if (r.port_lo != r.port_hi)
+				item.append("-").append(std::to_string(r.port_hi));
+		}
 		out.push_back(item);
 	}
 	return out;

@@ -276,6 +276,27 @@ TEST(EgressctlRender, EnforceRefusesARequiredRowThatCompilesToNothing) {
 	unlink(audit.c_str());
 }
 
+// The uninstall pod runs egressctl without a shell: --check is its readiness (0 once nothing is
+// pinned), --idle keeps it running after a successful uninstall until SIGTERM.
+TEST(EgressctlUninstall, CheckAndIdleForTheUninstallPod) {
+	auto clean = egressctl("uninstall --pins /nonexistent/aks-egress-guard --check");
+	EXPECT_EQ(clean.status, 0) << clean.err;
+	EXPECT_NE(clean.out.find("nothing pinned at /nonexistent/aks-egress-guard"), std::string::npos);
+	auto pinned = egressctl("uninstall --pins /tmp --check");
+	EXPECT_EQ(pinned.status, 1) << pinned.err;
+	EXPECT_NE(pinned.out.find("still pinned: /tmp"), std::string::npos);
+	// Nothing installed: the uninstall succeeds, then idles until the TERM that timeout sends.
+	auto idle = egress::testlib::run("NODE_NAME=aks-node-7 timeout --preserve-status -s TERM 1 " +
+	                                 std::string(EGRESSCTL) +
+	                                 " uninstall --pins /nonexistent/aks-egress-guard --yes --idle");
+	EXPECT_EQ(idle.status, 0) << idle.output;
+	EXPECT_NE(
+	    idle.output.find("aks-egress-guard: node aks-node-7 uninstalled; safe to delete the DaemonSet"),
+	    std::string::npos)
+	    << idle.output;
+	EXPECT_EQ(egressctl("uninstall --check --idle").status, 2) << "the two modes exclude each other";
+}
+
 TEST(EgressctlServiceTags, WarnsWhenTheExtractExceedsAConfigMap) {
 	// One region with 70,000 prefixes: well over 1 MiB once extracted.
 	std::ostringstream big;
