@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <set>
 
 #include "policy/config_document.h"
 #include "policy/config_reader.h"
@@ -13,33 +12,26 @@ namespace {
 
 Status merge_map(YAML::Node& target, const YAML::Node& patch, const std::string& path,
                  const std::string& patch_name, std::map<std::string, std::string>& set_by) {
-	std::set<std::string> seen;
-	for (auto it = patch.begin(); it != patch.end(); ++it) {
-		const YAML::Node key_node = it->first;
-		const YAML::Node value = it->second;
-		if (!key_node.IsScalar())
-			return at(key_node, path,
-			          "a key must be a string, got " + std::string(type_name(key_node)));
-		const std::string& key = key_node.Scalar();
-		std::string key_path = join(path, key);
-		if (!seen.insert(key).second)
-			return at(key_node, key_path, "duplicate key");
-		const YAML::Node& current = target; // const lookups never insert
-		YAML::Node existing = current[key];
-		if (value.IsNull()) {
-			target.remove(key); // RFC 7396: null removes the key, the default applies again
-			set_by[key_path] = patch_name;
-		} else if (value.IsMap() && existing && existing.IsMap()) {
-			YAML::Node child = target[key];
-			EGRESS_TRY(merge_map(child, value, key_path, patch_name, set_by));
-		} else {
-			// The overlay's own key and value nodes, so that errors carry its line numbers.
-			target.remove(key);
-			target.force_insert(key_node, value);
-			set_by[key_path] = patch_name;
-		}
-	}
-	return ok_status();
+	return for_each_key(
+	    patch, path,
+	    [&](const YAML::Node& key_node, const std::string& key, const std::string& key_path,
+	        const YAML::Node& value) -> Status {
+		    const YAML::Node& current = target; // const lookups never insert
+		    YAML::Node existing = current[key];
+		    if (value.IsNull()) {
+			    target.remove(key); // RFC 7396: null removes the key, the default applies again
+			    set_by[key_path] = patch_name;
+		    } else if (value.IsMap() && existing && existing.IsMap()) {
+			    YAML::Node child = target[key];
+			    EGRESS_TRY(merge_map(child, value, key_path, patch_name, set_by));
+		    } else {
+			    // The overlay's own key and value nodes, so that errors carry its line numbers.
+			    target.remove(key);
+			    target.force_insert(key_node, value);
+			    set_by[key_path] = patch_name;
+		    }
+		    return ok_status();
+	    });
 }
 
 } // namespace
