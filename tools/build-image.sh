@@ -84,6 +84,17 @@ buildah config \
 	"$c"
 buildah commit --quiet --rm "$c" "$tag" >/dev/null
 
+# The committed image as a container sees it (chroot isolation: no OCI runtime or cgroup setup
+# needed): both binaries through PATH, and no shell.
+c=$(buildah from "$tag")
+buildah run --isolation chroot "$c" -- egressd --version
+buildah run --isolation chroot "$c" -- egressctl version
+if buildah run --isolation chroot "$c" -- /bin/sh -c true 2>/dev/null; then
+	buildah rm "$c" >/dev/null
+	die "the image has a shell"
+fi
+buildah rm "$c" >/dev/null
+
 size=$(buildah images --format '{{.Size}}' "$tag" | head -1)
 echo "built $tag: $size, $(( $(date +%s) - start )) s"
 echo "push it with: buildah push $tag docker://<registry>/aks-egress-guard:$version"

@@ -21,7 +21,13 @@ trap 'rm -f "$allowed"' EXIT
 printf '%s\n' "${binaries[@]}" /etc/ld.so.cache /etc/ld.so.conf >"$allowed"
 mkdir -p "$image_root/tmp" "$image_root/etc"
 chmod 1777 "$image_root/tmp"
-cp -a "$lib_root/etc/ld.so.conf" "$lib_root/etc/ld.so.conf.d" "$image_root/etc/"
+# libc6 ships ld.so.conf.d; ld.so.conf itself belongs to libc-bin, which a bare library root lacks.
+cp -a "$lib_root/etc/ld.so.conf.d" "$image_root/etc/"
+if [ -f "$lib_root/etc/ld.so.conf" ]; then
+	cp -a "$lib_root/etc/ld.so.conf" "$image_root/etc/"
+else
+	echo 'include /etc/ld.so.conf.d/*.conf' >"$image_root/etc/ld.so.conf"
+fi
 
 for bin in "${binaries[@]}"; do
 	[ -x "$image_root$bin" ] || die "$image_root$bin is missing"
