@@ -395,7 +395,8 @@ TEST_F(EgressdE2e, MetricsEndpointIsScrapedAndParses) {
 		return m.sum("aks_egress_guard_verdicts_total", {{"verdict", "denied"}}) >= 1;
 	})) << node_->http_get("/metrics");
 	EXPECT_EQ(m.value("aks_egress_guard_policy_generation"), 1.0);
-	EXPECT_GE(m.sum("aks_egress_guard_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}), 1.0);
+	EXPECT_GE(m.sum("aks_egress_guard_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}),
+	          1.0);
 	EXPECT_TRUE(m.types.count("aks_egress_guard_map_fill_ratio"));
 	EXPECT_TRUE(m.value("aks_egress_guard_map_fill_ratio", {{"map", "cidr4"}}).has_value());
 }
