@@ -21,6 +21,8 @@ packages=(
 	# guest's initramfs, xz for Debian's compressed modules; in the guest, AppArmor's parser,
 	# capsh and Python's libseccomp binding for egressd confined as on an AKS node
 	qemu-system-x86 busybox-static cpio xz-utils apparmor libcap2-bin python3-seccomp
+	# the operator guide's jq filters, run as written (tests/unit/manifests/check-operator-guide.mjs)
+	jq
 )
 
 # Node.js + npm run the offline manifest validation (tests/unit/manifests: npm ci of a pinned lock

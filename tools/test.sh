@@ -27,12 +27,14 @@ tools/lint.sh
 
 echo "== build (g++)"
 mkdir -p build build-san
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/configure.log 2>&1 || { cat build/configure.log; exit 1; }
+# EGRESS_WERROR: warnings are errors in the project's own builds (not for every consumer).
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESS_WERROR=ON >build/configure.log 2>&1 ||
+	{ cat build/configure.log; exit 1; }
 cmake --build build -j"$jobs"
 
 echo "== build (clang, ASan+UBSan, libFuzzer)"
 CC=clang CXX=clang++ cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DEGRESS_PURE_ONLY=ON \
-	-DEGRESS_SANITIZE=ON -DEGRESS_FUZZ=ON -DEGRESS_BENCH=OFF >build-san/configure.log 2>&1 ||
+	-DEGRESS_SANITIZE=ON -DEGRESS_FUZZ=ON -DEGRESS_BENCH=OFF -DEGRESS_WERROR=ON >build-san/configure.log 2>&1 ||
 	{ cat build-san/configure.log; exit 1; }
 cmake --build build-san -j"$jobs"
 

@@ -41,9 +41,12 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64")
 else()
   set(_bpf_arch ${CMAKE_SYSTEM_PROCESSOR})
 endif()
-set(EGRESS_BPF_CFLAGS -target bpf -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
+set(EGRESS_BPF_CFLAGS -target bpf -O2 -g -Wall -Wextra -Wno-unused-parameter
     -D__TARGET_ARCH_${_bpf_arch} -I${CMAKE_SOURCE_DIR}/include -I${CMAKE_SOURCE_DIR}/bpf
     -idirafter /usr/include/${_multiarch})
+if(EGRESS_WERROR)
+  list(APPEND EGRESS_BPF_CFLAGS -Werror)
+endif()
 
 function(egress_bpf_skeleton name)
   set(src ${CMAKE_SOURCE_DIR}/bpf/${name}.bpf.c)

@@ -2,8 +2,8 @@
 //
 // record() is called from the ring-buffer poller and never blocks it: it copies the event into a
 // bounded queue, and when the queue is full the event is dropped and counted
-// (egress_deny_log_dropped_total). One writer thread drains the queue: it attributes the cgroup to
-// a pod, looks up the names the destination was learned under, aggregates repeats of a flow
+// (aks_egress_guard_deny_log_dropped_events_total). One writer thread drains the queue: it attributes the
+// cgroup to a pod, looks up the names the destination was learned under, aggregates repeats of a flow
 // (aggregator.h) and writes each line to every sink when its window closes, and everything still
 // open on stop().
 #pragma once

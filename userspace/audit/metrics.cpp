@@ -16,16 +16,17 @@ bool is_verdict_reason(unsigned reason) {
 	return c == ReasonClass::allow || c == ReasonClass::deny;
 }
 
+// dns_responses_total's result for a per-response DNS reason.
 std::string dns_result(unsigned reason) {
 	if (reason == EGRESS_REASON_DNS_PARSED)
-		return "seen";
-	if (reason == EGRESS_REASON_DNS_LEARNED)
-		return "learned";
+		return "parsed";
 	std::string_view name = reason_name(reason);
 	if (name.substr(0, 4) == "dns_")
 		name.remove_prefix(4);
 	return "rejected_" + std::string(name);
 }
+
+constexpr std::string_view kMapPrefix = "egress_";
 
 } // namespace
 
@@ -34,11 +35,15 @@ Metrics::Metrics() {
 	registry_.describe(std::string(metric::kVerdicts), T::counter,
 	                   "Verdicts taken by the datapath, by hook and reason (kernel per-CPU counters). "
 	                   "verdict=denied counts would-be denies in audit mode.");
-	registry_.describe(std::string(metric::kLearnedEntries), T::gauge,
+	registry_.describe(std::string(metric::kLearnedAddresses), T::gauge,
 	                   "Addresses currently in the learned-address maps, by family.");
-	registry_.describe(std::string(metric::kDnsAnswers), T::counter,
-	                   "DNS responses seen by the in-kernel learner, A/AAAA records learned, and "
-	                   "responses or records rejected, by reason.");
+	registry_.describe(std::string(metric::kDnsResponses), T::counter,
+	                   "DNS responses from resolvers seen by the in-kernel learner: parsed, or "
+	                   "rejected (by reason).");
+	registry_.describe(std::string(metric::kDnsRecordsLearned), T::counter,
+	                   "A/AAAA records the in-kernel learner inserted into the learned-address maps.");
+	registry_.describe(std::string(metric::kDnsHashCollisions), T::counter,
+	                   "Name lookups of the in-kernel learner whose suffix hash matched another name.");
 	registry_.describe(std::string(metric::kRingbufLost), T::counter,
 	                   "Events the kernel could not put in the ring buffer because it was full.");
 	registry_.describe(std::string(metric::kEventsRateLimited), T::counter,
@@ -55,11 +60,14 @@ Metrics::Metrics() {
 	                   "Policy reloads rejected; the last good policy stays enforced.");
 	registry_.describe(std::string(metric::kMapFillRatio), T::gauge,
 	                   "Entries in a BPF map divided by its maximum size.");
-	registry_.describe(std::string(metric::kBuildInfo), T::gauge,
-	                   "Always 1; labels carry the egressd version and kernel ABI version.");
+	registry_.describe(
+	    std::string(metric::kBuildInfo), T::gauge,
+	    "Always 1; labels carry the egressd version, the map layout and the event schema.");
 	registry_.set(metric::kRingbufLost, {}, 0);
 	registry_.set(metric::kEventsRateLimited, {}, 0);
 	registry_.set(metric::kPolicyReloadErrors, {}, 0);
+	registry_.set(metric::kDnsRecordsLearned, {}, 0);
+	registry_.set(metric::kDnsHashCollisions, {}, 0);
 	set_deny_log(0, 0, 0);
 }
 
@@ -70,9 +78,12 @@ Status Metrics::update_from_kernel_counters(std::span<const uint64_t> counters) 
 		             EINVAL);
 	uint64_t lost = 0;
 	uint64_t rate_limited = 0;
+	uint64_t learned = 0;
+	uint64_t collisions = 0;
 	std::map<std::string, uint64_t> dns;
 	for (unsigned reason = 0; reason < EGRESS_REASON_MAX; ++reason)
-		if (is_dns_reason(reason))
+		if (is_dns_reason(reason) && reason != EGRESS_REASON_DNS_LEARNED &&
+		    reason != EGRESS_REASON_DNS_COLLISION)
 			dns[dns_result(reason)] = 0; // present even at zero: dashboards divide by them
 	for (unsigned hook = 0; hook < EGRESS_HOOK_MAX; ++hook) {
 		for (unsigned reason = 0; reason < EGRESS_REASON_MAX; ++reason) {
@@ -81,6 +92,10 @@ Status Metrics::update_from_kernel_counters(std::span<const uint64_t> counters) 
 				lost += n;
 			else if (reason == EGRESS_REASON_EVENT_RATE_LIMITED)
 				rate_limited += n;
+			else if (reason == EGRESS_REASON_DNS_LEARNED)
+				learned += n;
+			else if (reason == EGRESS_REASON_DNS_COLLISION)
+				collisions += n;
 			else if (is_dns_reason(reason))
 				dns[dns_result(reason)] += n;
 			else if (is_verdict_reason(reason) && n != 0)
@@ -92,14 +107,16 @@ Status Metrics::update_from_kernel_counters(std::span<const uint64_t> counters) 
 		}
 	}
 	for (const auto& [result, n] : dns)
-		registry_.set(metric::kDnsAnswers, {{"result", result}}, static_cast<double>(n));
+		registry_.set(metric::kDnsResponses, {{"result", result}}, static_cast<double>(n));
+	registry_.set(metric::kDnsRecordsLearned, {}, static_cast<double>(learned));
+	registry_.set(metric::kDnsHashCollisions, {}, static_cast<double>(collisions));
 	registry_.set(metric::kRingbufLost, {}, static_cast<double>(lost));
 	registry_.set(metric::kEventsRateLimited, {}, static_cast<double>(rate_limited));
 	return ok_status();
 }
 
 void Metrics::set_learned_entries(std::string_view family, uint64_t entries) {
-	registry_.set(metric::kLearnedEntries, {{"family", std::string(family)}},
+	registry_.set(metric::kLearnedAddresses, {{"family", std::string(family)}},
 	              static_cast<double>(entries));
 }
 
@@ -118,6 +135,8 @@ void Metrics::inc_policy_reload_errors() {
 }
 
 void Metrics::set_map_fill_ratio(std::string_view map, double ratio) {
+	if (map.substr(0, kMapPrefix.size()) == kMapPrefix)
+		map.remove_prefix(kMapPrefix.size());
 	registry_.set(metric::kMapFillRatio, {{"map", std::string(map)}}, ratio);
 }
 

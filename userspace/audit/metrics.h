@@ -1,4 +1,4 @@
-// The daemon's metrics (docs/metrics.md): a Registry with every egress_* family described up front
+// The daemon's metrics (docs/metrics.md): a Registry with every aks_egress_guard_* family described up front
 // and typed setters, so a family name is written in one place. The HTTP endpoint serves render().
 #pragma once
 
@@ -13,18 +13,22 @@
 namespace egress::audit {
 
 namespace metric {
-inline constexpr std::string_view kVerdicts = "egress_verdicts_total";
-inline constexpr std::string_view kLearnedEntries = "egress_learned_entries";
-inline constexpr std::string_view kDnsAnswers = "egress_dns_answers_total";
-inline constexpr std::string_view kRingbufLost = "egress_ringbuf_lost_events_total";
-inline constexpr std::string_view kEventsRateLimited = "egress_deny_events_rate_limited_total";
-inline constexpr std::string_view kDenyLogDropped = "egress_deny_log_dropped_total";
-inline constexpr std::string_view kDenyLogLines = "egress_deny_log_lines_total";
-inline constexpr std::string_view kDenyLogWriteErrors = "egress_deny_log_write_errors_total";
-inline constexpr std::string_view kPolicyGeneration = "egress_policy_generation";
-inline constexpr std::string_view kPolicyReloadErrors = "egress_policy_reload_errors_total";
-inline constexpr std::string_view kMapFillRatio = "egress_map_fill_ratio";
-inline constexpr std::string_view kBuildInfo = "egress_build_info";
+// Every name carries the project's prefix and counts one unit (verdicts, responses, records,
+// addresses, events, lines, errors, a ratio): docs/metrics.md.
+inline constexpr std::string_view kVerdicts = "aks_egress_guard_verdicts_total";
+inline constexpr std::string_view kLearnedAddresses = "aks_egress_guard_learned_addresses";
+inline constexpr std::string_view kDnsResponses = "aks_egress_guard_dns_responses_total";
+inline constexpr std::string_view kDnsRecordsLearned = "aks_egress_guard_dns_records_learned_total";
+inline constexpr std::string_view kDnsHashCollisions = "aks_egress_guard_dns_name_hash_collisions_total";
+inline constexpr std::string_view kRingbufLost = "aks_egress_guard_ringbuf_lost_events_total";
+inline constexpr std::string_view kEventsRateLimited = "aks_egress_guard_deny_events_rate_limited_total";
+inline constexpr std::string_view kDenyLogDropped = "aks_egress_guard_deny_log_dropped_events_total";
+inline constexpr std::string_view kDenyLogLines = "aks_egress_guard_deny_log_lines_total";
+inline constexpr std::string_view kDenyLogWriteErrors = "aks_egress_guard_deny_log_write_errors_total";
+inline constexpr std::string_view kPolicyGeneration = "aks_egress_guard_policy_generation";
+inline constexpr std::string_view kPolicyReloadErrors = "aks_egress_guard_policy_reload_errors_total";
+inline constexpr std::string_view kMapFillRatio = "aks_egress_guard_map_fill_ratio";
+inline constexpr std::string_view kBuildInfo = "aks_egress_guard_build_info";
 } // namespace metric
 
 class Metrics {
@@ -34,11 +38,13 @@ public:
 	// A snapshot of the kernel's per-CPU counters, summed over CPUs, indexed by
 	// EGRESS_COUNTER_INDEX(hook, reason) (EGRESS_COUNTERS entries; a longer array from a newer
 	// kernel object is accepted and the extra entries ignored). Fills:
-	//  - egress_verdicts_total{hook,reason,verdict} for the allow and deny reasons, verdict
-	//    "allowed" or "denied" by reason_allows() (in audit mode "denied" counts would-be denies);
-	//  - egress_dns_answers_total{result} from the DNS-learning reasons: dns_parsed -> "seen",
-	//    dns_learned -> "learned", every other dns_<x> -> "rejected_<x>";
-	//  - egress_ringbuf_lost_events_total and egress_deny_events_rate_limited_total.
+	//  - verdicts_total{hook,reason,verdict} for the allow and deny reasons, verdict "allowed" or
+	//    "denied" by reason_allows() (in audit mode "denied" counts would-be denies);
+	//  - the DNS learner, one unit per family: dns_responses_total{result} counts responses
+	//    (dns_parsed -> "parsed", every per-response dns_<x> -> "rejected_<x>"),
+	//    dns_records_learned_total A/AAAA records (dns_learned), dns_name_hash_collisions_total
+	//    name lookups whose suffix hash hit another name (dns_collision);
+	//  - ringbuf_lost_events_total and deny_events_rate_limited_total.
 	// Only non-zero verdict series are exported (most hook x reason pairs cannot happen).
 	Status update_from_kernel_counters(std::span<const uint64_t> counters);
 
@@ -46,7 +52,9 @@ public:
 	void set_deny_log(uint64_t dropped, uint64_t lines, uint64_t write_errors); // DenyLog::stats()
 	void set_policy_generation(uint64_t generation);
 	void inc_policy_reload_errors();
-	void set_map_fill_ratio(std::string_view map, double ratio); // entries / max_entries
+	// entries / max_entries; `map` is the BPF map's name, the label its name without the
+	// "egress_" prefix ("egress_learned4" -> map="learned4").
+	void set_map_fill_ratio(std::string_view map, double ratio);
 	void set_build_info(std::string_view version, unsigned map_layout, unsigned event_schema);
 
 	std::string render() const { return registry_.render(); }

@@ -284,8 +284,7 @@ Entry parse_entry(const Json& j, std::size_t i, const Tables& t) {
 	e.id = string_at(j, path, "id");
 	if (!valid_id(e.id))
 		fail(join(path, "id"), "must be lower-case letters, digits and '-'");
-	e.cloud = enum_at<Cloud>(j, path, "cloud", parse_cloud,
-	                         "AzureCloud, AzureChinaCloud, AzureUSGovernment, all");
+	e.cloud = enum_at<Cloud>(j, path, "cloud", parse_cloud, cloud_names() + ", all");
 	e.status = enum_at<Status>(j, path, "status", parse_status, "current, legacy");
 	e.editions = enums_at<Edition>(j, path, "editions", parse_edition, "2019, 2020, cn-2024, current");
 	if (e.status == Status::legacy && e.listed_in(Edition::current))

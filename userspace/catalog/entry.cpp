@@ -11,10 +11,6 @@ namespace {
 template <typename E, std::size_t N>
 using Names = std::array<std::pair<E, std::string_view>, N>;
 
-constexpr Names<Cloud, 4> kClouds{{{Cloud::azure_cloud, "AzureCloud"},
-                                   {Cloud::azure_china_cloud, "AzureChinaCloud"},
-                                   {Cloud::azure_us_government, "AzureUSGovernment"},
-                                   {Cloud::all, "all"}}};
 constexpr Names<Edition, 4> kEditions{{{Edition::v2019, "2019"},
                                        {Edition::v2020, "2020"},
                                        {Edition::cn2024, "cn-2024"},
@@ -85,9 +81,6 @@ std::string_view suffix_after(std::string_view category, std::string_view prefix
 
 } // namespace
 
-std::string_view to_string(Cloud c) {
-	return name_of(kClouds, c);
-}
 std::string_view to_string(Edition e) {
 	return name_of(kEditions, e);
 }
@@ -110,9 +103,6 @@ std::string_view to_string(AlternativeType t) {
 	return name_of(kAlternatives, t);
 }
 
-std::optional<Cloud> parse_cloud(std::string_view s) {
-	return value_of(kClouds, s);
-}
 std::optional<Edition> parse_edition(std::string_view s) {
 	return value_of(kEditions, s);
 }
@@ -142,22 +132,6 @@ bool valid_category(std::string_view category) {
 		if (category.substr(0, prefix.size()) == prefix)
 			return valid_suffix_name(category.substr(prefix.size()));
 	return false;
-}
-
-std::string canonical_feature(std::string_view name) {
-	// DESIGN.md §3 names config features after the product ("monitor", "policy",
-	// "csi-secrets-store"); the catalog follows the docs' section names.
-	static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kAliases{{
-	    {"monitor", "azure-monitor"},
-	    {"policy", "azure-policy"},
-	    {"csi-secrets-store", "keyvault-csi"},
-	    {"keyvault", "keyvault-csi"},
-	    {"defender-for-containers", "defender"},
-	}};
-	for (const auto& [alias, canonical] : kAliases)
-		if (alias == name)
-			return std::string(canonical);
-	return std::string(name);
 }
 
 bool Entry::is_feature() const {

@@ -8,11 +8,10 @@
 #include <string_view>
 #include <vector>
 
-namespace egress::catalog {
+#include "catalog/cloud.h"
+#include "catalog/feature.h"
 
-// Which Azure cloud a row belongs to. `all` rows are printed once by the docs, without a cloud
-// split, and apply to every cloud.
-enum class Cloud { azure_cloud, azure_china_cloud, azure_us_government, all };
+namespace egress::catalog {
 
 // The documentation editions of the AKS outbound-rules page (ordered oldest first).
 //   v2019   seed-003, English text of 2019-11-25 .. 2020-01-21
@@ -133,8 +132,7 @@ struct Entry {
 	bool applies_to(Cloud c) const { return cloud == Cloud::all || c == Cloud::all || cloud == c; }
 };
 
-// Stable spellings used by the data file, the CLI and JSON output.
-std::string_view to_string(Cloud c);
+// Stable spellings used by the data file, the CLI and JSON output (Cloud's are in cloud.h).
 std::string_view to_string(Edition e);
 std::string_view to_string(Status s);
 std::string_view to_string(Kind k);
@@ -143,7 +141,6 @@ std::string_view to_string(WildcardDepth d);
 std::string_view to_string(Condition c);
 std::string_view to_string(AlternativeType t);
 
-std::optional<Cloud> parse_cloud(std::string_view s);
 // Accepts the data-file spellings ("2019", "2020", "cn-2024", "current").
 std::optional<Edition> parse_edition(std::string_view s);
 std::optional<Status> parse_status(std::string_view s);
@@ -156,8 +153,5 @@ std::optional<AlternativeType> parse_alternative_type(std::string_view s);
 // Category vocabulary: the fixed names plus "feature:<name>" and "workload:<name>"
 // (<name> = lower-case letters, digits and '-').
 bool valid_category(std::string_view category);
-// The catalog's feature name for a config alias ("monitor" -> "azure-monitor",
-// "csi-secrets-store" -> "keyvault-csi", "policy" -> "azure-policy"); other names unchanged.
-std::string canonical_feature(std::string_view name);
 
 } // namespace egress::catalog

@@ -23,8 +23,19 @@ struct PolicyInputs {
 	policy::CompiledPolicy policy;
 };
 
-// Loads everything and compiles. `tags_override` ("" = none) replaces the config's serviceTags.
-Result<PolicyInputs> compile_inputs(const Globals& globals, const std::string& config_path,
-                                    const std::string& tags_override);
+// Where the config comes from: a file (and its overlays beside it), or a rendered ConfigMap.
+struct ConfigSource {
+	std::string config;       // --config FILE
+	std::string configmap;    // --configmap FILE|-: a manifest stream (`kubectl kustomize` output)
+	std::string service_tags; // --service-tags FILE ("" = the config's serviceTags)
+};
+
+// Registers --config, --configmap and --service-tags on a verb. `required`: one of the first two.
+void add_config_options(CLI::App& command, ConfigSource& source);
+
+// Loads everything and compiles. With a ConfigMap, its keys are written into a private folder
+// first and config.yaml is loaded from there, overlays and ServiceTags extract included, the way
+// egressd reads the mounted ConfigMap; errors then name the keys, not the folder.
+Result<PolicyInputs> compile_inputs(const Globals& globals, const ConfigSource& source);
 
 } // namespace egress::cli

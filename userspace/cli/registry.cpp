@@ -6,7 +6,7 @@ namespace egress::cli {
 
 std::span<const Verb> verbs() {
 	// The order is the order of `egressctl --help`.
-	static const std::array<Verb, 9> kVerbs = {{
+	static const std::array<Verb, 10> kVerbs = {{
 	    {"catalog", "List the built-in AKS egress catalog (filters, editions, diff)", setup_catalog},
 	    {"render", "Compile a config into the policy; export it for Azure Firewall or Cilium",
 	     setup_render},
@@ -17,11 +17,13 @@ std::span<const Verb> verbs() {
 	    {"ips", "Addresses learned from DNS or resolved, with their names and expiry (pins if down)",
 	     setup_ips},
 	    {"denies", "Recent deny-log lines from egressd; --follow streams new ones", setup_denies},
+	    {"reload", "Make egressd re-read its config now (also when only an overlay changed)",
+	     setup_reload},
 	    {"uninstall", "Detach every program and unpin everything (works without egressd)",
 	     setup_uninstall},
 	    {"servicetags", "Work with Microsoft ServiceTags files (extract: slim one for a ConfigMap)",
 	     setup_servicetags},
-	    {"version", "Print the egressctl version and the kernel ABI version", setup_version},
+	    {"version", "Print the egressctl version, the map layout and the event schema", setup_version},
 	}};
 	return kVerbs;
 }

@@ -38,6 +38,7 @@ VerbRun setup_version(CLI::App& command, const Globals& globals);
 VerbRun setup_status(CLI::App& command, const Globals& globals);
 VerbRun setup_ips(CLI::App& command, const Globals& globals);
 VerbRun setup_denies(CLI::App& command, const Globals& globals);
+VerbRun setup_reload(CLI::App& command, const Globals& globals);
 VerbRun setup_uninstall(CLI::App& command, const Globals& globals);
 
 } // namespace egress::cli

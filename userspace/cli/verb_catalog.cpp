@@ -25,9 +25,8 @@ int run_catalog(const CatalogArgs& a, const Globals& globals) {
 	if (!a.cloud.empty() && a.cloud != "all") {
 		auto c = catalog::parse_cloud(a.cloud);
 		if (!c)
-			return fail(kExitUsage,
-			            "--cloud: \"" + a.cloud +
-			                "\": expected AzureCloud, AzureChinaCloud, AzureUSGovernment or all");
+			return fail(kExitUsage, "--cloud: \"" + a.cloud + "\": expected " +
+			                            catalog::cloud_names() + " or all");
 		filter.cloud = *c;
 	}
 	if (!a.edition.empty()) {
@@ -79,8 +78,8 @@ int run_catalog(const CatalogArgs& a, const Globals& globals) {
 VerbRun setup_catalog(CLI::App& command, const Globals& globals) {
 	auto a = std::make_shared<CatalogArgs>();
 	command.add_option("--cloud", a->cloud,
-	                   "AzureCloud, AzureChinaCloud, AzureUSGovernment or all (rows of "
-	                   "the cloud plus the cloud-independent ones)");
+	                   catalog::cloud_names() +
+	                       " or all (rows of the cloud plus the cloud-independent ones)");
 	command.add_option("--edition", a->edition,
 	                   "Rows of a documentation edition: current, 2020, 2019, cn-2024");
 	command.add_option("--status", a->status, "current or legacy");

@@ -20,8 +20,7 @@ namespace {
 struct CheckArgs {
 	std::string destination;
 	std::string proto = "tcp";
-	std::string config;
-	std::string service_tags;
+	ConfigSource source; // neither --config nor --configmap: the online check
 	std::string format = "table";
 };
 
@@ -107,7 +106,7 @@ int run_online_check(const CheckArgs& a, const Globals& g) {
 }
 
 int run_check(const CheckArgs& a, const Globals& globals) {
-	if (a.config.empty()) {
+	if (a.source.config.empty() && a.source.configmap.empty()) {
 		// Parse first, so a bad DEST is a usage error before anything is contacted.
 		auto q = policy::parse_check_query(a.destination, Proto::tcp);
 		if (!q.ok())
@@ -117,7 +116,7 @@ int run_check(const CheckArgs& a, const Globals& globals) {
 	auto query = policy::parse_check_query(a.destination, a.proto == "udp" ? Proto::udp : Proto::tcp);
 	if (!query.ok())
 		return fail(kExitUsage, "DEST: " + query.error().to_string());
-	auto in = compile_inputs(globals, a.config, a.service_tags);
+	auto in = compile_inputs(globals, a.source);
 	if (!in.ok())
 		return fail(kExitBadInput, in.error());
 	// The maps this policy would put in the kernel, asked the way the kernel asks them.
@@ -154,11 +153,9 @@ VerbRun setup_check(CLI::App& command, const Globals& globals) {
 	command.add_option("--proto", a->proto, "Protocol")
 	    ->check(CLI::IsMember({"tcp", "udp"}))
 	    ->capture_default_str();
-	command.add_option("--config,-c", a->config,
-	                   "Check offline against this config file (YAML or JSON); without it, egressd "
-	                   "answers for the live policy (the pinned maps when it is down)");
-	command.add_option("--service-tags", a->service_tags,
-	                   "ServiceTags JSON file; overrides the config's serviceTags");
+	// Offline with --config/--configmap; without, egressd answers for the live policy (the pinned
+	// maps when it is down).
+	add_config_options(command, a->source);
 	command.add_option("-o,--output", a->format, "Output format")
 	    ->check(CLI::IsMember({"table", "json"}))
 	    ->capture_default_str();

@@ -1,5 +1,6 @@
 // egressctl render: the compiled policy of a config, as a table, JSON, or an export for Azure
-// Firewall (az CLI script or ARM template) or Cilium (CiliumClusterwideNetworkPolicy).
+// Firewall (az CLI script or ARM template) or Cilium (CiliumClusterwideNetworkPolicy); `-o config`
+// prints the effective config instead (overlays merged, defaults filled in).
 #include "cli/inputs.h"
 #include "cli/output.h"
 #include "cli/verb.h"
@@ -11,8 +12,7 @@ namespace egress::cli {
 namespace {
 
 struct RenderArgs {
-	std::string config;
-	std::string service_tags;
+	ConfigSource source;
 	std::string format = "table";
 	std::string fw_format = "az-cli";
 	policy::AzureFirewallOptions fw;
@@ -21,13 +21,16 @@ struct RenderArgs {
 };
 
 int run_render(RenderArgs& a, const Globals& globals) {
-	auto in = compile_inputs(globals, a.config, a.service_tags);
+	auto in = compile_inputs(globals, a.source);
 	if (!in.ok())
 		return fail(kExitBadInput, in.error());
 	const auto& policy = in->policy;
 	std::string text;
 	if (a.format == "json") {
 		text = policy::to_json(policy).dump(2) + "\n";
+	} else if (a.format == "config") {
+		// The effective config: overlays merged, every default spelled out (docs/config.md).
+		text = policy::to_json(in->config).dump(2) + "\n";
 	} else if (a.format == "table") {
 		text = policy::to_table(policy);
 	} else {
@@ -52,11 +55,9 @@ int run_render(RenderArgs& a, const Globals& globals) {
 
 VerbRun setup_render(CLI::App& command, const Globals& globals) {
 	auto a = std::make_shared<RenderArgs>();
-	command.add_option("--config,-c", a->config, "The config file (YAML or JSON)")->required();
-	command.add_option("--service-tags", a->service_tags,
-	                   "ServiceTags JSON file; overrides the config's serviceTags");
+	add_config_options(command, a->source);
 	command.add_option("-o,--output", a->format, "Output format")
-	    ->check(CLI::IsMember({"table", "json", "azure-firewall", "cilium"}))
+	    ->check(CLI::IsMember({"table", "json", "config", "azure-firewall", "cilium"}))
 	    ->capture_default_str();
 	command.add_option("--format", a->fw_format, "azure-firewall: az CLI commands or an ARM template")
 	    ->check(CLI::IsMember({"az-cli", "arm"}))
@@ -75,7 +76,12 @@ VerbRun setup_render(CLI::App& command, const Globals& globals) {
 	command.add_option("--cilium-name", a->cilium.name, "cilium: metadata.name of the policy")
 	    ->capture_default_str();
 	command.add_option("--out", a->out, "Write to this file instead of stdout");
-	return [a, &globals]() { return run_render(*a, globals); };
+	return [a, &globals]() {
+		if (a->source.config.empty() && a->source.configmap.empty())
+			return fail(kExitUsage,
+			            "render: give --config FILE or --configmap FILE (see --help)");
+		return run_render(*a, globals);
+	};
 }
 
 } // namespace egress::cli

@@ -3,7 +3,12 @@
 // success, which the manifests' uninstall overlay (`egressctl uninstall --pins PATH`) relies on.
 #include <unistd.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -20,8 +25,31 @@ namespace {
 
 struct UninstallArgs {
 	bool yes = false;
+	bool check = false; // change nothing: exit 0 when nothing is pinned, 1 when something is
+	bool idle = false;  // after a successful uninstall, wait for SIGTERM (the uninstall pod)
 	std::string format = "table";
 };
+
+// The uninstall pod's readiness: ready once nothing of aks-egress-guard is pinned on the node. The
+// image has no shell, so this is what `! test -e PIN_DIR` used to be.
+int run_check(const Globals& g) {
+	std::error_code ec;
+	bool pinned = std::filesystem::exists(g.pins, ec) || ec;
+	std::cout << (pinned ? "still pinned: " : "nothing pinned at ") << g.pins << "\n";
+	return pinned ? kExitDenied : kExitOk;
+}
+
+// Blocks until SIGTERM or SIGINT: the uninstall pod stays up (and ready) until it is deleted.
+int idle_until_terminated() {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, nullptr);
+	int sig = 0;
+	sigwait(&set, &sig);
+	return kExitOk;
+}
 
 // The TC backstop's interface, read before uninstall() removes the record of it.
 uint32_t tc_ifindex(const std::string& pin_dir) {
@@ -41,6 +69,8 @@ bool confirmed(const std::string& pin_dir) {
 }
 
 int run_uninstall(const UninstallArgs& a, const Globals& g) {
+	if (a.check)
+		return run_check(g);
 	kernel::PinLayout pins(g.pins);
 	// The verb reports what it removed itself; the kernel module's info line would repeat it.
 	log::set_level(log::Level::warn);
@@ -79,7 +109,14 @@ int run_uninstall(const UninstallArgs& a, const Globals& g) {
 		    "uninstalled: nothing of aks-egress-guard is attached or pinned under " + g.pins + "\n";
 	}
 	auto out = write_output("", text);
-	return out.ok() ? kExitOk : fail(kExitFailure, out.error());
+	if (!out.ok())
+		return fail(kExitFailure, out.error());
+	if (!a.idle)
+		return kExitOk;
+	const char* node = std::getenv("NODE_NAME");
+	std::cout << "aks-egress-guard: node " << (node && *node ? node : "(NODE_NAME unset)")
+	          << " uninstalled; safe to delete the DaemonSet" << std::endl;
+	return idle_until_terminated();
 }
 
 } // namespace
@@ -87,11 +124,19 @@ int run_uninstall(const UninstallArgs& a, const Globals& g) {
 VerbRun setup_uninstall(CLI::App& command, const Globals& globals) {
 	auto a = std::make_shared<UninstallArgs>();
 	command.add_flag("--yes,-y", a->yes, "Do not ask for confirmation (asked only on a terminal)");
+	auto* check = command.add_flag("--check", a->check,
+	                               "Change nothing: exit 0 when nothing is pinned at --pins, 1 when "
+	                               "something is (the uninstall pod's readiness)");
+	command
+	    .add_flag("--idle", a->idle,
+	              "After a successful uninstall, stay running until SIGTERM (the uninstall pod)")
+	    ->excludes(check);
 	command.add_option("-o,--output", a->format, "Output format")
 	    ->check(CLI::IsMember({"table", "json"}))
 	    ->capture_default_str();
 	command.footer("Uses --pins (default /sys/fs/bpf/aks-egress-guard). Exit codes: 0 removed, or "
-	               "nothing was installed; 4 a detach/unpin failed (e.g. not root).");
+	               "nothing was installed; 4 a detach/unpin failed (e.g. not root). --check: 0 nothing "
+	               "pinned, 1 something is.");
 	return [a, &globals]() { return run_uninstall(*a, globals); };
 }
 

@@ -19,7 +19,6 @@ namespace egress::daemon {
 namespace {
 
 constexpr const char* kComponent = "egressd";
-constexpr const char* kVersion = "0.1.0";
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
 	return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -372,7 +371,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	EGRESS_TRY(enforce_first(*s, *config));
 	EGRESS_TRY(open_servers(*s, *config, std::move(text)));
 	EGRESS_TRY(watch_signals_and_timers(*s));
-	s->metrics.set_build_info(kVersion, EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);
+	s->metrics.set_build_info(EGRESS_VERSION, EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);
 	s->collect();
 	s->ready = true;
 	log::info(kComponent) << "ready: control socket " << config->control_socket

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "common/logger.h"
 #include "daemon/daemon.h"
+#include "egress/abi.h"
 
 int main(int argc, char** argv) {
 	using namespace egress;
@@ -14,6 +16,10 @@ int main(int argc, char** argv) {
 	std::string level = "info";
 	double deny_window_s = 10;
 	CLI::App app{"egressd: AKS node egress enforcement (eBPF)"};
+	// Like egressctl version: the release and the kernel contracts it speaks (what an image carries).
+	app.set_version_flag("--version", std::string("egressd ") + EGRESS_VERSION + " (map layout " +
+	                                      std::to_string(EGRESS_MAP_LAYOUT_VERSION) + ", event schema " +
+	                                      std::to_string(EGRESS_EVENT_SCHEMA_VERSION) + ")");
 	app.add_option("--config", opts.config_path,
 	               "config file (YAML or JSON; a mounted ConfigMap is followed)")
 	    ->required();

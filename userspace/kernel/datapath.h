@@ -6,7 +6,7 @@
 //   dp->attach();                               // enforcement starts (or continues, on adoption)
 //
 // Programs stay attached when the process exits: the links are pinned. A later load() with the
-// same pin dir adopts that installation (after checking its ABI version and cgroup): maps, and
+// same pin dir adopts that installation (after checking its map layout version and cgroup): maps, and
 // so the policy and learned addresses, carry over, and attach() replaces the programs inside the
 // existing links atomically (bpf_link_update), so enforcement never has a gap.
 #pragma once

@@ -52,6 +52,24 @@ struct CidrRule {
 	bool floor = false; // part of the safety floor (never removed by a policy change)
 };
 
+// One grant as its input made it, before destinations are merged: what the exporters read, so that
+// an Azure Firewall rule can carry the name of its own row and a service tag can stay a tag.
+// (The datapath reads the merged `names` and `cidrs`; grants are not part of the JSON.)
+struct Grant {
+	enum class Kind { name, cidr, service_tag };
+	Kind kind = Kind::name;
+	std::string origin; // one catalog row id, `config:<id>` or `floor:<what>`
+	std::string
+	    destination; // a pattern as in NameRule, a CIDR, or a tag name ("AzureCloud.centralfrance")
+	std::vector<PortRange> ports; // normalised
+	// Exists only on the node (loopback, IMDS, 168.63.129.16, cluster CIDRs, the node's resolvers,
+	// platform-local rows): a firewall in front of the cluster never sees it.
+	bool node_only = false;
+	// service_tag: its prefixes are in `cidrs` (the ServiceTags input had the tag). False for a tag
+	// the node could not expand: only an enforcer that knows tags natively can use the grant.
+	bool expanded = true;
+};
+
 struct PolicyWarning {
 	std::string origin; // the catalog row id, config key or floor item it is about
 	std::string message;
@@ -72,6 +90,7 @@ struct CompiledPolicy {
 	std::vector<NameRule> names;
 	std::vector<CidrRule> cidrs;
 	std::vector<PolicyWarning> warnings; // sorted, unique
+	std::vector<Grant> grants;           // in the order the compiler made them; unique
 };
 
 inline constexpr std::string_view kCompiledPolicySchema = "aks-egress-guard/compiled-policy/v1";

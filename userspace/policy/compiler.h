@@ -18,17 +18,23 @@
 //  - name rows: {location}/{region} filled from the config; `*.` / `**.` as the catalog decided;
 //    a glob inside a label is not expressible (warning);
 //  - network rows, first usable alternative wins: literal IP, literal CIDR, the operator's DNS servers
-//    ({CustomDNSIP}), names (fqdn_network_rule / fqdn_hosts: NTP, legacy tunnel hosts), then for
-//    "any address" rows the AzureCloud.<region> prefixes of the ServiceTags input (region found via
-//    region_tag()), else the API server IPs, else the API server FQDN as a name (each fallback with a
-//    warning); a row left with "any address" only is not enforceable and gets a warning; a row
-//    whose only destination is another service tag (AzureMonitor) is the docs' alternative to name
-//    rows that are compiled anyway, so it adds nothing (an operator can `allow` the tag);
+//    ({CustomDNSIP}), names (fqdn_network_rule / fqdn_hosts: NTP, legacy tunnel hosts); "any
+//    address" tunnel rows get the AzureCloud.<region> prefixes of the ServiceTags input (the tag of
+//    the ARM location through the cloud table, catalog/cloud.h) AND the API server's IPs and name
+//    when the config knows them (without a ServiceTags input: a warning); a row with nothing usable
+//    gets a warning saying what would satisfy it; a row whose only destination is another service
+//    tag (AzureMonitor) is the docs' alternative to name rows that are compiled anyway, so it adds
+//    nothing to the datapath (an operator can `allow` the tag), only a grant for exporters;
 //  - `allow` rules of the config (origin `config:<id>`, id = the rule's name or allow[N]);
 //  - the safety floor: loopback, clusterCIDRs, DNS servers (tcp+udp 53), 169.254.169.254,
-//    168.63.129.16, API server IPs (origins `floor:<what>`).
+//    168.63.129.16, API server IPs (any port) and API server name (tcp/443; an exact name, so the
+//    daemon resolves it actively) (origins `floor:<what>`).
 // Errors (not warnings): a ServiceTags input of another cloud or without the region's tag, an
-// `allow` service tag the ServiceTags input lacks or with no ServiceTags input at all.
+// `allow` service tag the ServiceTags input lacks or with no ServiceTags input at all, and in
+// `mode: enforce` a selected `required`/`conditional` row that compiles to nothing (the error names
+// each row and what would satisfy it: audit mode only warns, enforce mode would drop its traffic).
+// Besides the merged rules, CompiledPolicy::grants keeps each input's own grant (row, destination,
+// ports, node-only or not, a service tag by name) for the exporters.
 #pragma once
 
 #include <map>
@@ -53,7 +59,6 @@ std::optional<std::string> exclusion_reason(const catalog::Entry& entry, const C
 // The variables the compiler fills into catalog templates ({location}, {region}, ...).
 std::map<std::string, std::string> template_vars(const Config& config);
 
-catalog::Cloud catalog_cloud(Cloud cloud);
 catalog::Edition catalog_edition(Edition edition);
 
 } // namespace egress::policy

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "policy/config_document.h"
@@ -46,11 +47,10 @@ Result<Cloud> read_cloud(const YAML::Node& node, const std::string& path) {
 	auto s = read_string(node, path);
 	if (!s.ok())
 		return std::move(s).error();
-	auto cloud = parse_cloud(*s);
+	const catalog::CloudInfo* cloud = catalog::find_cloud(*s);
 	if (!cloud)
-		return at(node, path,
-		          in_quotes(*s) + ": expected AzureCloud, AzureChinaCloud or AzureUSGovernment");
-	return *cloud;
+		return at(node, path, in_quotes(*s) + ": expected " + catalog::cloud_names(" or "));
+	return cloud->cloud;
 }
 
 Result<std::string> read_location(const YAML::Node& node, const std::string& path) {
@@ -72,22 +72,44 @@ Result<std::string> read_location(const YAML::Node& node, const std::string& pat
 	              (hint.empty() || hint == *s ? "" : " (did you mean " + hint + "?)"));
 }
 
-// Cloud and region must agree: a China or Government region in the public cloud (or the reverse) is a
-// copy-paste mistake that would otherwise compile a policy of the wrong cloud's names.
+// Levenshtein distance, for "did you mean" on a mistyped location.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+	std::vector<std::size_t> row(b.size() + 1);
+	for (std::size_t j = 0; j <= b.size(); ++j)
+		row[j] = j;
+	for (std::size_t i = 1; i <= a.size(); ++i) {
+		std::size_t diag = row[0];
+		row[0] = i;
+		for (std::size_t j = 1; j <= b.size(); ++j) {
+			std::size_t up = row[j];
+			row[j] =
+			    std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+			diag = up;
+		}
+	}
+	return row[b.size()];
+}
+
+// The location must be one of the cloud's (catalog/cloud.h): a China or Government region in the
+// public cloud (or the reverse) is a copy-paste mistake, and a typo would fill every {location}
+// template with a name no cluster has.
 Status check_location(const YAML::Node& node, Cloud cloud, const std::string& loc) {
-	bool china = loc.starts_with("china");
-	bool gov = loc.starts_with("usgov") || loc.starts_with("usdod");
-	if (cloud == Cloud::azure_china_cloud && !china)
+	if (catalog::find_region(cloud, loc))
+		return ok_status();
+	std::string_view cloud_name = catalog::to_string(cloud);
+	if (auto other = catalog::cloud_of_location(loc))
 		return at(node, "location",
-		          in_quotes(loc) + ": not an AzureChinaCloud region (they start with \"china\")");
-	if (cloud == Cloud::azure_us_government && !gov)
-		return at(node, "location",
-		          in_quotes(loc) +
-		              ": not an AzureUSGovernment region (they start with \"usgov\" or \"usdod\")");
-	if (cloud == Cloud::azure_cloud && (china || gov))
-		return at(node, "location",
-		          in_quotes(loc) + ": a sovereign-cloud region; set `cloud` to match");
-	return ok_status();
+		          in_quotes(loc) + ": a location of " + std::string(catalog::to_string(*other)) +
+		              ", not of " + std::string(cloud_name) + "; set `cloud` to match");
+	std::string close, all;
+	for (const auto& r : catalog::cloud_info(cloud)->regions) {
+		all += (all.empty() ? "" : ", ") + std::string(r.location);
+		if (edit_distance(loc, r.location) <= 2)
+			close += (close.empty() ? "" : " or ") + std::string(r.location);
+	}
+	return at(node, "location",
+	          in_quotes(loc) + ": not a location of " + std::string(cloud_name) +
+	              (close.empty() ? " (known: " + all + ")" : " (did you mean " + close + "?)"));
 }
 
 Result<std::string> read_feature(const YAML::Node& node, const std::string& path) {
@@ -308,7 +330,7 @@ Result<Config> read_config(const YAML::Node& root) {
 
 	// Rules that span keys. `root[...]` on a const node never inserts.
 	if (!root["cloud"])
-		return at(root, "cloud", "missing (AzureCloud, AzureChinaCloud or AzureUSGovernment)");
+		return at(root, "cloud", "missing (" + catalog::cloud_names(" or ") + ")");
 	if (!root["location"])
 		return at(root, "location", "missing (the cluster's region, e.g. eastus)");
 	EGRESS_TRY(check_location(root["location"], c.cloud, c.location));
@@ -339,25 +361,6 @@ Result<Config> read_config(const YAML::Node& root) {
 
 } // namespace
 
-std::string_view cloud_name(Cloud cloud) {
-	switch (cloud) {
-	case Cloud::azure_cloud:
-		return "AzureCloud";
-	case Cloud::azure_china_cloud:
-		return "AzureChinaCloud";
-	case Cloud::azure_us_government:
-		return "AzureUSGovernment";
-	}
-	return "unknown";
-}
-
-std::optional<Cloud> parse_cloud(std::string_view name) {
-	for (Cloud c : {Cloud::azure_cloud, Cloud::azure_china_cloud, Cloud::azure_us_government})
-		if (cloud_name(c) == name)
-			return c;
-	return std::nullopt;
-}
-
 std::string_view edition_name(Edition edition) {
 	return edition == Edition::current ? "current" : "2020";
 }
@@ -385,8 +388,10 @@ bool Config::has_feature(std::string_view name) const {
 	return f && std::find(features.begin(), features.end(), f->name) != features.end();
 }
 
-Result<Config> parse_config(std::string_view text, std::string_view source_name) {
-	std::string source(source_name.empty() ? "config" : source_name);
+namespace {
+
+// One layer's text -> its node tree, with the guards every config input gets.
+Result<YAML::Node> parse_layer(std::string_view text, const std::string& source) {
 	if (text.size() > kMaxConfigBytes)
 		return std::move(
 		    Error("larger than " + std::to_string(kMaxConfigBytes) + " bytes", EFBIG).wrap(source));
@@ -395,22 +400,65 @@ Result<Config> parse_config(std::string_view text, std::string_view source_name)
 		    Error("NUL byte in the text (not a YAML or JSON file?)", EINVAL).wrap(source));
 	if (!valid_utf8(text))
 		return std::move(Error("not UTF-8 text", EINVAL).wrap(source));
+	auto root = detail::parse_document(text);
+	if (!root.ok())
+		return std::move(Error(root.error().message(), EINVAL).wrap(source));
+	return root;
+}
+
+Result<Config> read_layers(const std::vector<ConfigLayer>& layers) {
+	const std::string base = layers[0].name.empty() ? "config" : layers[0].name;
+	auto root = parse_layer(layers[0].text, base);
+	if (!root.ok())
+		return std::move(root).error();
+	std::map<std::string, std::string> set_by; // key path -> overlay that set it
+	for (std::size_t i = 1; i < layers.size(); ++i) {
+		auto patch = parse_layer(layers[i].text, layers[i].name);
+		if (!patch.ok())
+			return std::move(patch).error();
+		EGRESS_TRY_CTX(detail::merge_overlay(*root, *patch, layers[i].name, set_by), layers[i].name);
+	}
+	auto config = read_config(*root);
+	if (config.ok())
+		return config;
+	// Name the file that holds the offending key (its line numbers are that file's); a key no
+	// overlay set is the base's.
+	return std::move(config).error().wrap(detail::layer_of(config.error().message(), set_by, base));
+}
+
+} // namespace
+
+Result<Config> parse_config_layers(const std::vector<ConfigLayer>& layers) {
+	if (layers.empty())
+		return Error("no config documents", EINVAL);
 	try {
-		auto root = detail::parse_document(text);
-		if (!root.ok())
-			return std::move(Error(root.error().message(), EINVAL).wrap(source));
-		return read_config(*root).context(source);
+		return read_layers(layers);
 	} catch (const std::exception& e) {
 		// yaml-cpp's node accessors can throw on trees we did not expect; none may escape.
-		return std::move(Error(std::string("cannot read: ") + e.what(), EINVAL).wrap(source));
+		return std::move(Error(std::string("cannot read: ") + e.what(), EINVAL).wrap(layers[0].name));
 	}
 }
 
+Result<Config> parse_config(std::string_view text, std::string_view source_name) {
+	return parse_config_layers({ConfigLayer{std::string(source_name), std::string(text)}});
+}
+
+std::vector<std::string> config_overlays(const std::string& path) {
+	return detail::overlay_files(path);
+}
+
 Result<Config> load_config(const std::string& path) {
-	auto text = detail::read_text_file(path, kMaxConfigBytes, "config");
-	if (!text.ok())
-		return std::move(text).error();
-	auto config = parse_config(*text, path);
+	auto base = detail::read_text_file(path, kMaxConfigBytes, "config");
+	if (!base.ok())
+		return std::move(base).error();
+	std::vector<ConfigLayer> layers{{path, std::move(*base)}};
+	for (const auto& file : config_overlays(path)) {
+		auto text = detail::read_text_file(file, kMaxConfigBytes, "config overlay");
+		if (!text.ok())
+			return std::move(text).error();
+		layers.push_back({file, std::move(*text)});
+	}
+	auto config = parse_config_layers(layers);
 	if (!config.ok())
 		return config;
 	auto& tags = config->service_tags;

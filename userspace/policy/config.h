@@ -17,14 +17,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/cloud.h"
+#include "catalog/feature.h"
 #include "common/result.h"
 #include "policy/net_types.h"
 
 namespace egress::policy {
 
-enum class Cloud { azure_cloud, azure_china_cloud, azure_us_government };
-std::string_view cloud_name(Cloud cloud); // "AzureCloud" | "AzureChinaCloud" | "AzureUSGovernment"
-std::optional<Cloud> parse_cloud(std::string_view name); // exact names above
+// The cloud table lives in catalog/cloud.h (names, ServiceTags cloud, regions); a Config's cloud is
+// never Cloud::all. catalog::to_string(cloud) spells it.
+using catalog::Cloud;
 
 // The catalog edition the requirements come from: the current page or the 2020 one.
 enum class Edition { current, v2020 };
@@ -37,18 +39,10 @@ std::string_view mode_name(Mode mode); // "audit" | "enforce"
 enum class FailMode { closed, open };
 std::string_view fail_mode_name(FailMode mode); // "closed" | "open"
 
-// A feature the operator can switch on in `features`, and the catalog category whose rows it
-// adds. The table (known_features()) is the only place this mapping lives.
-struct Feature {
-	std::string_view name;             // the config name: "monitor"
-	std::string_view catalog_category; // "feature:azure-monitor"
-	std::string_view alias;            // also accepted in the config ("azure-monitor"); may be empty
-	std::string_view description;
-};
-
-std::span<const Feature> known_features();
-// By config name or alias, case-sensitive; nullptr when unknown.
-const Feature* find_feature(std::string_view name_or_alias);
+// A feature the operator can switch on in `features`: the one table is catalog/feature.h.
+using catalog::Feature;
+using catalog::find_feature;
+using catalog::known_features;
 
 struct ApiServer {
 	std::string fqdn;           // exact, normalised (lower case, no trailing dot); may be empty
@@ -98,7 +92,7 @@ struct DnsTiming {
 
 struct Config {
 	Cloud cloud = Cloud::azure_cloud;
-	std::string location; // lower-case region name, e.g. "eastus"
+	std::string location; // an ARM location of `cloud` (catalog::find_region), e.g. "eastus"
 	Edition edition = Edition::current;
 	Mode mode = Mode::audit;
 	FailMode fail_mode = FailMode::closed;
@@ -129,7 +123,22 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 // error. Never throws; never touches the file system.
 Result<Config> parse_config(std::string_view text, std::string_view source_name);
 
-// Reads and parses a file; a relative `serviceTags` path is resolved against the file's folder.
+// A layered config (docs/config.md, "Overlays"): a base document and overlays merged over it in
+// order, each named for errors. The merge is RFC 7396's (JSON Merge Patch) over the key tree: maps
+// merge key by key, `null` removes a key (its default applies), anything else (lists included)
+// replaces. An error names the layer that set the offending key, with that layer's line numbers.
+struct ConfigLayer {
+	std::string name; // a file name, "<default>", "-"
+	std::string text;
+};
+Result<Config> parse_config_layers(const std::vector<ConfigLayer>& layers);
+
+// The overlays of a config file: every file beside it named `<stem>.<part>.yaml|yml|json`
+// (config.yaml -> config.cluster.yaml, config.mode.yaml), sorted by file name (merge order).
+std::vector<std::string> config_overlays(const std::string& path);
+
+// Reads and parses a file and its overlays (config_overlays); a relative `serviceTags` path is
+// resolved against the file's folder.
 Result<Config> load_config(const std::string& path);
 
 // The built-in config (AzureCloud/eastus, audit mode) used by the demo and as a starting point.

@@ -14,8 +14,12 @@ bool label_char(char c) {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-Error bad(std::string_view text, std::string problem) {
-	return Error("\"" + std::string(text) + "\": " + std::move(problem));
+Error bad(std::string_view text, std::string_view problem) {
+	// Appended, not `"\"" + std::string(text) + ...`: g++ 12 at -O3 reports a false -Wrestrict
+	// in the inlined operator+(const char*, string&&) (GCC PR 105329).
+	std::string message;
+	message.append("\"").append(text).append("\": ").append(problem);
+	return Error(std::move(message));
 }
 
 } // namespace

@@ -40,7 +40,7 @@ nlohmann::json to_json(const Config& c) {
 	for (const auto& rule : c.allow)
 		allow.push_back(allow_rule_json(rule));
 	return {
-	    {"cloud", cloud_name(c.cloud)},
+	    {"cloud", catalog::to_string(c.cloud)},
 	    {"location", c.location},
 	    {"edition", edition_name(c.edition)},
 	    {"mode", mode_name(c.mode)},

@@ -60,6 +60,12 @@ Reader<E> one_of(std::vector<std::pair<std::string_view, E>> choices) {
 	};
 }
 
+// Calls fn(key node, key, key path, value) for each entry of a map (the caller checked IsMap());
+// a key that is not a scalar and a duplicate key are errors with their path.
+using KeyVisitor = std::function<Status(const YAML::Node& key_node, const std::string& key,
+                                        const std::string& key_path, const YAML::Node& value)>;
+Status for_each_key(const YAML::Node& node, const std::string& path, const KeyVisitor& fn);
+
 // Walks a map, handing each key to its rule; unknown keys (with a "did you mean" for case
 // mistakes) and duplicate keys are errors. A null node is an empty map.
 Status read_map(const YAML::Node& node, const std::string& path, const std::vector<KeyRule>& keys);

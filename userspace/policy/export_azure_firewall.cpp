@@ -13,6 +13,8 @@ namespace {
 
 constexpr int kNetworkCollectionPriority = 100;
 constexpr int kApplicationCollectionPriority = 200;
+// The Azure CLI extension that holds `az network firewall ...` (not part of the core CLI).
+constexpr std::string_view kAzExtension = "azure-firewall";
 
 // Azure resource names: letters, digits, '_', '.', '-', at most 80 characters, starting with a
 // letter or digit and ending with a letter, digit or '_'.
@@ -104,107 +106,173 @@ std::string quoted_list(const std::vector<std::string>& items) {
 
 } // namespace
 
-FirewallExport build_azure_firewall(const CompiledPolicy& policy, const AzureFirewallOptions&) {
-	FirewallExport out;
-	// Grouping keys keep each rule's protocol/port list exact: rules only merge destinations that were
-	// granted the very same ports by the same (first) origin.
-	using AppKey = std::tuple<std::string, std::vector<std::pair<std::string, uint16_t>>>;
-	std::map<AppKey, FirewallRule> app;
-	using NetKey =
-	    std::tuple<std::string, Proto, std::vector<std::string>, bool>; // origin, proto, ports, fqdn?
-	std::map<NetKey, FirewallRule> net;
+namespace {
 
-	auto net_rule = [&](const std::string& origin, Proto proto, std::vector<std::string> ports,
-	                    bool fqdn) -> FirewallRule& {
-		NetKey key{origin, proto, ports, fqdn};
-		auto [it, fresh] = net.try_emplace(key);
-		if (fresh) {
-			it->second.type = FirewallRule::Type::network;
-			std::string proto_label = ip_protocol(proto);
-			for (auto& ch : proto_label)
-				ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-			it->second.name = rule_name(origin, proto_label);
-			it->second.ip_protocols = {ip_protocol(proto)};
-			it->second.destination_ports = std::move(ports);
-			it->second.description = "from " + origin;
-		}
-		return it->second;
-	};
+// One grant's ports split the way Azure Firewall takes them: Https:443 / Http:80 for application
+// rules, and per port list the protocols that share it for network rules.
+struct SplitPorts {
+	std::vector<std::pair<std::string, uint16_t>> app;                   // {"Https", 443}
+	std::map<std::vector<std::string>, std::vector<Proto>> by_port_list; // ports -> protocols
+};
 
-	for (const auto& n : policy.names) {
-		const std::string& origin = n.origins.empty() ? std::string("unknown") : n.origins.front();
-		std::vector<std::pair<std::string, uint16_t>> protocols;
-		std::map<Proto, std::vector<std::string>> other; // proto -> ports that need a network rule
-		for (const auto& p : n.ports) {
-			if (p.proto == Proto::tcp && p.lo == 443 && p.hi == 443)
-				protocols.emplace_back("Https", 443);
-			else if (p.proto == Proto::tcp && p.lo == 80 && p.hi == 80)
-				protocols.emplace_back("Http", 80);
-			else
-				other[p.proto].push_back(port_text(p));
-		}
-		std::string fw_name = n.kind == NameKind::exact ? n.pattern : "*." + std::string(n.domain());
-		if (!protocols.empty()) {
-			std::sort(protocols.begin(), protocols.end());
-			auto [it, fresh] = app.try_emplace(AppKey{origin, protocols});
-			FirewallRule& r = it->second;
-			if (fresh) {
-				r.type = FirewallRule::Type::application;
-				r.name = rule_name(origin);
-				r.protocols = protocols;
-				r.description = "from " + origin;
-			}
+SplitPorts split_ports(const std::vector<PortRange>& ports, bool name) {
+	SplitPorts out;
+	std::map<Proto, std::vector<std::string>> by_proto;
+	for (const auto& p : ports) {
+		if (name && p.proto == Proto::tcp && p.lo == 443 && p.hi == 443)
+			out.app.emplace_back("Https", 443);
+		else if (name && p.proto == Proto::tcp && p.lo == 80 && p.hi == 80)
+			out.app.emplace_back("Http", 80);
+		else
+			by_proto[p.proto].push_back(port_text(p));
+	}
+	std::sort(out.app.begin(), out.app.end());
+	for (auto& [proto, list] : by_proto)
+		out.by_port_list[list].push_back(proto);
+	return out;
+}
+
+// Rules are keyed by what they hold, so that each rule stays one row's grant with one exact port
+// list: (origin, destination type, protocols or ports).
+enum class Dest { fqdn_app, fqdn, address, tag };
+
+class FirewallBuilder {
+public:
+	void add(const Grant& g) {
+		bool name = g.kind == Grant::Kind::name;
+		SplitPorts split = split_ports(g.ports, name);
+		std::string fw_name = name ? firewall_fqdn(g.destination) : g.destination;
+		if (!split.app.empty()) {
+			FirewallRule& r = rule(g.origin, Dest::fqdn_app, protocol_key(split.app));
+			r.type = FirewallRule::Type::application;
+			r.protocols = split.app;
 			r.target_fqdns.push_back(fw_name);
-			if (n.kind == NameKind::one_label &&
+			if (g.destination.starts_with("*.") &&
 			    r.description.find("widened") == std::string::npos)
 				r.description +=
 				    "; widened: Azure Firewall *. spans any depth, ours one label";
 		}
-		for (auto& [proto, ports] : other) {
-			if (n.kind != NameKind::exact) {
-				std::vector<std::string> shown;
-				for (const auto& p : ports)
-					shown.push_back(std::string(proto_name(proto)) + "/" + p);
-				out.unexpressible.push_back(
-				    n.pattern + " " + join(shown, ",") +
+		for (auto& [ports, protos] : split.by_port_list) {
+			if (name && g.destination.find('*') != std::string::npos) {
+				unexpressible_.push_back(
+				    g.destination + " " + shown(protos, ports) +
 				    ": Azure Firewall network rules take no wildcard FQDNs and "
 				    "application rules only HTTP/HTTPS (from " +
-				    join(n.origins, ", ") + ")");
+				    g.origin + ")");
 				continue;
 			}
-			net_rule(origin, proto, ports, true).destination_fqdns.push_back(n.pattern);
+			Dest d = name                                 ? Dest::fqdn
+			         : g.kind == Grant::Kind::service_tag ? Dest::tag
+			                                              : Dest::address;
+			FirewallRule& r = rule(g.origin, d, shown(protos, ports));
+			r.type = FirewallRule::Type::network;
+			r.ip_protocols.clear();
+			for (auto proto : protos)
+				r.ip_protocols.push_back(ip_protocol(proto));
+			r.destination_ports = ports;
+			(name ? r.destination_fqdns : r.destination_addresses).push_back(fw_name);
 		}
 	}
-	for (const auto& c : policy.cidrs) {
-		const std::string& origin = c.origins.empty() ? std::string("unknown") : c.origins.front();
-		std::map<Proto, std::vector<std::string>> by_proto;
-		for (const auto& p : c.ports)
-			by_proto[p.proto].push_back(port_text(p));
-		for (auto& [proto, ports] : by_proto)
-			net_rule(origin, proto, ports, false)
-			    .destination_addresses.push_back(c.cidr.to_string());
+
+	FirewallExport finish() {
+		name_rules();
+		FirewallExport out;
+		FirewallCollection net{
+		    "aks-egress-guard-network", kNetworkCollectionPriority, FirewallRule::Type::network, {}};
+		FirewallCollection app{"aks-egress-guard-application",
+		                       kApplicationCollectionPriority,
+		                       FirewallRule::Type::application,
+		                       {}};
+		for (auto& slot : rules_) {
+			FirewallRule& r = slot.rule;
+			if (!r.destination_fqdns.empty())
+				r.description += "; destinationFqdns need the firewall's DNS proxy";
+			(r.type == FirewallRule::Type::application ? app : net).rules.push_back(std::move(r));
+		}
+		make_unique_names(net.rules);
+		make_unique_names(app.rules);
+		if (!net.rules.empty())
+			out.collections.push_back(std::move(net));
+		if (!app.rules.empty())
+			out.collections.push_back(std::move(app));
+		out.unexpressible = std::move(unexpressible_);
+		return out;
 	}
 
-	FirewallCollection net_col{
-	    "aks-egress-guard-network", kNetworkCollectionPriority, FirewallRule::Type::network, {}};
-	for (auto& [key, rule] : net) {
-		if (!rule.destination_fqdns.empty())
-			rule.description += "; destinationFqdns need the firewall's DNS proxy";
-		net_col.rules.push_back(std::move(rule));
+private:
+	struct Slot {
+		std::tuple<std::string, Dest, std::string> key;
+		FirewallRule rule;
+	};
+
+	FirewallRule& rule(const std::string& origin, Dest d, const std::string& detail) {
+		auto key = std::make_tuple(origin, d, detail);
+		for (auto& s : rules_)
+			if (s.key == key)
+				return s.rule;
+		Slot s{key, {}};
+		s.rule.name = origin;
+		s.rule.description = "from " + origin;
+		rules_.push_back(std::move(s));
+		return rules_.back().rule;
 	}
-	FirewallCollection app_col{"aks-egress-guard-application",
-	                           kApplicationCollectionPriority,
-	                           FirewallRule::Type::application,
-	                           {}};
-	for (auto& [key, rule] : app)
-		app_col.rules.push_back(std::move(rule));
-	make_unique_names(net_col.rules);
-	make_unique_names(app_col.rules);
-	if (!net_col.rules.empty())
-		out.collections.push_back(std::move(net_col));
-	if (!app_col.rules.empty())
-		out.collections.push_back(std::move(app_col));
-	return out;
+
+	static std::string firewall_fqdn(const std::string& pattern) {
+		// `*.x` and `**.x` both become `*.x` (any depth in Azure Firewall).
+		if (pattern.starts_with("**."))
+			return pattern.substr(1);
+		return pattern;
+	}
+	static std::string protocol_key(const std::vector<std::pair<std::string, uint16_t>>& protocols) {
+		std::string out;
+		for (const auto& [p, port] : protocols)
+			out += p + std::to_string(port);
+		return out;
+	}
+	static std::string shown(const std::vector<Proto>& protos, const std::vector<std::string>& ports) {
+		std::vector<std::string> items;
+		for (auto proto : protos)
+			for (const auto& p : ports)
+				items.push_back(std::string(proto_name(proto)) + "/" + p);
+		return join(items, ",");
+	}
+
+	// A rule carries its row's name; a row with several network rules gets the destination kind and
+	// protocols as a suffix (Azure names are unique per collection; the application collection has
+	// at most one rule per row and protocol set).
+	void name_rules() {
+		std::map<std::pair<std::string, bool>, int> count; // (origin, network?) -> rules
+		for (const auto& s : rules_)
+			++count[{std::get<0>(s.key), std::get<1>(s.key) != Dest::fqdn_app}];
+		for (auto& s : rules_) {
+			Dest d = std::get<1>(s.key);
+			std::string suffix;
+			if (count[{std::get<0>(s.key), d != Dest::fqdn_app}] > 1) {
+				suffix = d == Dest::fqdn_app ? "http"
+				         : d == Dest::fqdn   ? "fqdn"
+				         : d == Dest::tag    ? "tag"
+				                             : "ip";
+				for (const auto& p : s.rule.ip_protocols)
+					suffix += "-" + p;
+				for (auto& ch : suffix)
+					ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+			}
+			s.rule.name = rule_name(std::get<0>(s.key), suffix);
+		}
+	}
+
+	std::vector<Slot> rules_;
+	std::vector<std::string> unexpressible_;
+};
+
+} // namespace
+
+FirewallExport build_azure_firewall(const CompiledPolicy& policy, const AzureFirewallOptions&) {
+	FirewallBuilder b;
+	for (const auto& g : policy.grants)
+		if (!g.node_only)
+			b.add(g);
+	return b.finish();
 }
 
 namespace {
@@ -243,9 +311,14 @@ std::string render_az_cli(const CompiledPolicy& policy, const FirewallExport& fw
 	  << "# cloud=" << policy.cloud << " location=" << policy.location << " edition=" << policy.edition
 	  << " konnectivity=" << (policy.konnectivity ? "true" : "false") << "\n"
 	  << "# Set RESOURCE_GROUP and FIREWALL_POLICY (or pass --fw-resource-group/--fw-policy).\n"
+	  << "# Each rule is named after the catalog row or config rule it comes from. Service tags\n"
+	  << "# (AzureCloud.<region>, AzureMonitor) are the firewall's own; what exists only on the node\n"
+	  << "# (loopback, IMDS, 168.63.129.16, the cluster CIDRs, the node's resolvers) is left out.\n"
 	  << "# Azure Firewall FQDN wildcards '*.x' span any depth: rules from our one-label '*.' rows are\n"
 	  << "# wider here than on the node. destinationFqdns in network rules need the DNS proxy enabled.\n"
-	  << "set -euo pipefail\n\n";
+	  << "set -euo pipefail\n\n"
+	  << "# 'az network firewall' is the Azure CLI extension " << kAzExtension << ".\n"
+	  << "az extension add --upgrade --yes --name " << kAzExtension << "\n\n";
 	for (const auto& u : fw.unexpressible)
 		s << "# NOT EXPRESSIBLE: " << u << "\n";
 	if (!fw.unexpressible.empty())
@@ -330,8 +403,10 @@ nlohmann::ordered_json render_arm(const CompiledPolicy& policy, const FirewallEx
 	t["metadata"]["edition"] = policy.edition;
 	t["metadata"]["konnectivity"] = policy.konnectivity;
 	t["metadata"]["note"] =
-	    "Azure Firewall FQDN wildcards '*.x' span any depth: rules from one-label '*.' rows "
-	    "are wider than on the node; destinationFqdns need the DNS proxy";
+	    "Rules are named after their catalog row or config rule; service tags are the firewall's own; "
+	    "node-only destinations (loopback, IMDS, 168.63.129.16, cluster CIDRs, the node's resolvers) "
+	    "are left out. Azure Firewall FQDN wildcards '*.x' span any depth: rules from one-label '*.' "
+	    "rows are wider than on the node; destinationFqdns need the DNS proxy";
 	t["metadata"]["notExpressible"] = fw.unexpressible;
 	t["parameters"]["firewallPolicyName"]["type"] = "string";
 	if (!o.policy_name.starts_with("$"))

@@ -3,16 +3,29 @@
 // application rule collection, rendered as `az network firewall policy ...` commands or as an ARM
 // template. Pure: builds text, calls nothing.
 //
-// Mapping (every compiled rule lands somewhere; what cannot be expressed is listed, never dropped):
-//  - a name rule on tcp/443 or tcp/80 -> application rule, protocols Https:443 / Http:80 (matched by
+// Mapping: the policy's grants (CompiledPolicy::grants, each one row's destination and ports), every
+// one landing somewhere; what cannot be expressed is listed, never dropped:
+//  - grants of what exists only on the node (loopback, IMDS, 168.63.129.16, cluster CIDRs, the
+//    node's resolvers, platform-local rows) are left out: a firewall in front of the cluster never
+//    sees that traffic;
+//  - every rule is named after its row or config rule (`pub-net-udp1194-tunnel`, `config:github` ->
+//    `config-github`), and holds only that row's grants; a row with several network rules gets a
+//    suffix naming the destination kind and protocols (`...-fqdn-udp`);
+//  - a name on tcp/443 or tcp/80 -> application rule, protocols Https:443 / Http:80 (matched by
 //    SNI / Host); `*.x` and `**.x` both become `*.x`, which in Azure Firewall spans ANY depth: for
 //    our one-label `*.` rows this widens the rule (said in the rule's description);
-//  - a name rule on other ports -> network rule with destinationFqdns (exact names only; Azure
-//    Firewall resolves them through its DNS proxy, which must be enabled);
+//  - a name on other ports -> network rule with destinationFqdns (exact names only; Azure Firewall
+//    resolves them through its DNS proxy, which must be enabled);
 //  - a wildcard name on other ports -> not expressible (network rules take no wildcards): listed in
 //    `unexpressible` and printed as a comment / template metadata;
-//  - a CIDR rule -> network rule, one per (origin, protocol, port list), so that a protocol/port pair
-//    never widens to an address it was not granted for.
+//  - a service tag (the tunnel rows' AzureCloud.<region>, an `allow` serviceTag, the AzureMonitor
+//    row) -> network rule with the tag as destination address: the firewall knows its tags, so no
+//    ServiceTags file is needed and no prefix list goes stale;
+//  - a CIDR -> network rule with the address;
+//  - per rule one port list, with the protocols that share it, so that a protocol/port pair never
+//    widens to a destination it was not granted for.
+// The az CLI script needs the `azure-firewall` CLI extension (the script adds it); the ARM template
+// needs nothing.
 #pragma once
 
 #include <string>

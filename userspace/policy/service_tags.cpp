@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "catalog/cloud.h"
 #include "policy/config_file.h"
 
 namespace egress::policy {
@@ -179,17 +180,36 @@ Result<ServiceTags> read_file(const Json& root) {
 	return tags;
 }
 
-bool is_region_tag(const ServiceTag& tag, std::string_view location) {
+bool is_region_tag(const ServiceTag& tag, std::string_view tag_region) {
 	constexpr std::string_view kPrefix = "azurecloud.";
-	return tag.system_service.empty() && !tag.region.empty() && tag.region == lower(location) &&
+	return tag.system_service.empty() && !tag.region.empty() && tag.region == lower(tag_region) &&
 	       tag.name.size() > kPrefix.size() && lower(tag.name.substr(0, kPrefix.size())) == kPrefix;
 }
 
-const ServiceTag* find_region_tag(const ServiceTags& tags, std::string_view location) {
+const ServiceTag* find_region_tag(const ServiceTags& tags, std::string_view tag_region) {
 	for (const auto& tag : tags.values)
-		if (is_region_tag(tag, location))
+		if (is_region_tag(tag, tag_region))
 			return &tag;
 	return nullptr;
+}
+
+// The regions of the file's regional tags, for error messages ("centralfrance, ...").
+std::string regions_present(const ServiceTags& tags) {
+	std::string seen;
+	std::size_t n = 0;
+	for (const auto& tag : tags.values)
+		if (is_region_tag(tag, tag.region) && n++ < 5)
+			seen += (seen.empty() ? "" : ", ") + tag.region;
+	return seen.empty() ? std::string(" (it has no regional AzureCloud tags)")
+	                    : " (regions present include " + seen + ")";
+}
+
+// An extract's --regions item: an ARM location of the file's cloud, else Microsoft's region name.
+const ServiceTag* find_extract_region(const ServiceTags& tags, std::string_view region) {
+	if (const auto* cloud = catalog::find_cloud_by_service_tags(tags.cloud))
+		if (const auto* r = catalog::find_region(cloud->cloud, lower(region)))
+			return find_region_tag(tags, r->tag_region);
+	return find_region_tag(tags, region);
 }
 
 nlohmann::ordered_json tag_json(const ServiceTag& tag) {
@@ -218,18 +238,6 @@ std::size_t ServiceTags::prefix_count() const {
 	for (const auto& tag : values)
 		n += tag.prefixes.size();
 	return n;
-}
-
-std::string_view service_tags_cloud(Cloud cloud) {
-	switch (cloud) {
-	case Cloud::azure_cloud:
-		return "Public";
-	case Cloud::azure_china_cloud:
-		return "China";
-	case Cloud::azure_us_government:
-		return "AzureGovernment";
-	}
-	return "unknown";
 }
 
 Result<ServiceTags> parse_service_tags(std::string_view json) {
@@ -262,22 +270,26 @@ const ServiceTag* find_tag(const ServiceTags& tags, std::string_view name) {
 }
 
 Result<const ServiceTag*> region_tag(const ServiceTags& tags, Cloud cloud, std::string_view location) {
-	if (tags.cloud != service_tags_cloud(cloud))
-		return Error("the service-tags file is for cloud \"" + tags.cloud +
-		                 "\", the config's cloud " + std::string(cloud_name(cloud)) + " needs a \"" +
-		                 std::string(service_tags_cloud(cloud)) + "\" file",
+	const catalog::CloudInfo* info = catalog::cloud_info(cloud);
+	if (!info)
+		return Error("no regional service tags for cloud " + std::string(catalog::to_string(cloud)),
 		             EINVAL);
-	if (const ServiceTag* tag = find_region_tag(tags, location))
+	if (tags.cloud != info->service_tags_cloud)
+		return Error("the service-tags file is for cloud \"" + tags.cloud +
+		                 "\", the config's cloud " + std::string(info->name) + " needs a \"" +
+		                 std::string(info->service_tags_cloud) + "\" file (" +
+		                 std::string(info->service_tags_file) + ")",
+		             EINVAL);
+	const catalog::Region* region = catalog::find_region(cloud, location);
+	if (!region)
+		return Error("\"" + std::string(location) + "\" is not a location of " +
+		                 std::string(info->name),
+		             EINVAL);
+	if (const ServiceTag* tag = find_region_tag(tags, region->tag_region))
 		return tag;
-	std::string seen;
-	std::size_t n = 0;
-	for (const auto& tag : tags.values)
-		if (tag.system_service.empty() && !tag.region.empty() && n++ < 5)
-			seen += (seen.empty() ? "" : ", ") + tag.region;
-	return Error("no AzureCloud tag with region \"" + std::string(location) +
-	                 "\" in the service-tags file" +
-	                 (seen.empty() ? std::string(" (it has no regional AzureCloud tags)")
-	                               : " (regions present include " + seen + ")"),
+	return Error("no tag " + catalog::region_tag_name(*region) + " (region \"" +
+	                 std::string(region->tag_region) + "\", the service-tag name of " +
+	                 std::string(location) + ") in the service-tags file" + regions_present(tags),
 	             ENOENT);
 }
 
@@ -285,9 +297,11 @@ Result<std::string> extract_service_tags(const ServiceTags& tags, const std::vec
                                          const std::vector<std::string>& tag_names) {
 	std::set<const ServiceTag*> keep;
 	for (const auto& region : regions) {
-		const ServiceTag* tag = find_region_tag(tags, region);
+		const ServiceTag* tag = find_extract_region(tags, region);
 		if (!tag)
-			return Error("no AzureCloud tag with region \"" + region + "\"", ENOENT);
+			return Error("no regional AzureCloud tag for \"" + region + "\"" +
+			                 regions_present(tags),
+			             ENOENT);
 		keep.insert(tag);
 	}
 	for (const auto& name : tag_names) {

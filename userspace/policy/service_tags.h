@@ -4,9 +4,10 @@
 //
 // File format: {changeNumber, cloud, values: [{name, id, properties: {changeNumber, region,
 // regionId, platform, systemService, addressPrefixes[], networkFeatures}}]}. Prefixes are IPv4
-// and IPv6. Regional tag names are irregular (AzureCloud.centralfrance is France Central, whose
-// region is "francecentral"), so a region is always found through `properties.region`, never by
-// building a name from it.
+// and IPv6. Regional tags are named by Microsoft's own region names, not the ARM location
+// (AzureCloud.centralfrance, properties.region "centralfrance", is France Central, ARM
+// "francecentral"): the cloud table (catalog/cloud.h) maps one to the other, and the tag is then
+// found through `properties.region`.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,7 @@ struct ServiceTag {
 	std::string name; // "AzureCloud.centralfrance"
 	std::string id;   // usually the same as name
 	std::int64_t change_number = 0;
-	std::string region;         // lower-case region ("francecentral"); "" for cloud-wide tags
+	std::string region;         // lower-case, Microsoft's name ("centralfrance"); "" if cloud-wide
 	std::int64_t region_id = 0; // 0 for cloud-wide tags
 	std::string platform;       // "Azure"
 	std::string system_service; // "" for the AzureCloud tags; "AzureMonitor", ...
@@ -40,9 +41,6 @@ struct ServiceTags {
 	std::size_t prefix_count() const;
 };
 
-// The `cloud` value a file for this config cloud carries ("Public", "China", "AzureGovernment").
-std::string_view service_tags_cloud(Cloud cloud);
-
 // Parses a whole file. All or nothing: a malformed file yields an Error naming the JSON path of
 // the bad field, e.g. `values[12].properties.addressPrefixes[3]: "10.0.0.0/33": bad prefix: ...`.
 // Unknown fields are ignored (Microsoft may add some); `name`, `properties`, `region` and
@@ -54,14 +52,17 @@ Result<ServiceTags> load_service_tags(const std::string& path);
 // nullptr when absent.
 const ServiceTag* find_tag(const ServiceTags& tags, std::string_view name);
 
-// The regional AzureCloud tag of `location`: name "AzureCloud.*", properties.region == location,
-// empty systemService. Errors when the file belongs to another cloud or has no such tag.
+// The regional AzureCloud tag of the ARM location `location` of `cloud`: name "AzureCloud.*",
+// properties.region == the location's tag region (catalog::find_region), empty systemService.
+// Errors when the file belongs to another cloud, the location is not one of the cloud's, or the
+// file has no such tag.
 Result<const ServiceTag*> region_tag(const ServiceTags& tags, Cloud cloud, std::string_view location);
 
 // A slim file in the same format (it parses with parse_service_tags) holding the AzureCloud tag of
 // each region in `regions` plus each tag in `tag_names`, in the source file's order, with the
-// file's changeNumber and cloud. An unknown region or tag name is an error (a typo would otherwise
-// ship an empty allow list). The text ends with a newline.
+// file's changeNumber and cloud. A region is an ARM location of the file's cloud ("francecentral")
+// or Microsoft's region name ("centralfrance"). An unknown region or tag name is an error (a typo
+// would otherwise ship an empty allow list). The text ends with a newline.
 Result<std::string> extract_service_tags(const ServiceTags& tags, const std::vector<std::string>& regions,
                                          const std::vector<std::string>& tag_names);
 

@@ -198,6 +198,36 @@ TEST_F(EgressdE2e, ControlSocketIsRootOnlyAndAnswersStatusAndCheck) {
 	EXPECT_FALSE(bad["ok"].get<bool>());
 }
 
+// A config overlay beside config.yaml (a further key of the ConfigMap, docs/config.md "Overlays") is
+// merged by egressd itself: its keys are in force, the base's others stay; a bad overlay is refused
+// naming the overlay, and the last good policy stays.
+TEST_F(EgressdE2e, AnOverlayBesideTheConfigIsMergedByEgressd) {
+	std::string overlay =
+	    node_->config_path().substr(0, node_->config_path().rfind('/')) + "/config.10-mode.yaml";
+	testlib::write_file(overlay, "mode: audit\nfailMode: open\n");
+	node_->start_egressd();
+	json s = status();
+	EXPECT_EQ(s["mode"], "audit");
+	EXPECT_EQ(s["fail_mode"], "open");
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), 0) << "audit: nothing is dropped";
+	EXPECT_EQ(node_->tcp(kAllowedCidrHost, 443), 0) << "the base's allow rules";
+
+	testlib::write_file(overlay, "mode: enforced\n");
+	auto bad = node_->control("reload");
+	EXPECT_FALSE(bad["ok"].get<bool>()) << bad.dump();
+	EXPECT_NE(bad.dump().find("config.10-mode.yaml: mode: \\\"enforced\\\""), std::string::npos)
+	    << bad.dump();
+	EXPECT_EQ(status()["mode"], "audit");
+
+	testlib::write_file(overlay, "mode: enforce\n");
+	auto good = node_->control("reload");
+	ASSERT_TRUE(good["ok"].get<bool>()) << good.dump();
+	s = status();
+	EXPECT_EQ(s["mode"], "enforce");
+	EXPECT_EQ(s["fail_mode"], "closed") << "the base's failMode once the overlay no longer sets it";
+	EXPECT_EQ(node_->tcp(kDeniedHost, 443), EPERM);
+}
+
 TEST_F(EgressdE2e, ActivelyResolvedNamesAreAllowedAndListed) {
 	node_->start_egressd();
 	json entry;
@@ -239,7 +269,7 @@ TEST_F(EgressdE2e, ABrokenReloadKeepsTheOldPolicyAndSaysWhyThenAGoodOneApplies) 
 	ASSERT_NE(scraped.find("\r\n\r\n"), std::string::npos) << scraped;
 	auto metrics = audit::parse_exposition(scraped.substr(scraped.find("\r\n\r\n") + 4));
 	ASSERT_TRUE(metrics.ok()) << metrics.error().to_string();
-	EXPECT_EQ(metrics->value("egress_policy_reload_errors_total"), 1.0);
+	EXPECT_EQ(metrics->value("aks_egress_guard_policy_reload_errors_total"), 1.0);
 	EXPECT_NE(node_->egressd_log().find("reload (inotify) failed"), std::string::npos);
 
 	// A good config opens 203.0.113.0/24 (one ConfigMap swap = one reload).
@@ -362,12 +392,13 @@ TEST_F(EgressdE2e, MetricsEndpointIsScrapedAndParses) {
 		if (!parsed.ok())
 			return false;
 		m = *parsed;
-		return m.sum("egress_verdicts_total", {{"verdict", "denied"}}) >= 1;
+		return m.sum("aks_egress_guard_verdicts_total", {{"verdict", "denied"}}) >= 1;
 	})) << node_->http_get("/metrics");
-	EXPECT_EQ(m.value("egress_policy_generation"), 1.0);
-	EXPECT_GE(m.sum("egress_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}), 1.0);
-	EXPECT_TRUE(m.types.count("egress_map_fill_ratio"));
-	EXPECT_TRUE(m.value("egress_map_fill_ratio", {{"map", "egress_cidr4"}}).has_value());
+	EXPECT_EQ(m.value("aks_egress_guard_policy_generation"), 1.0);
+	EXPECT_GE(m.sum("aks_egress_guard_verdicts_total", {{"reason", "no_rule"}, {"hook", "connect4"}}),
+	          1.0);
+	EXPECT_TRUE(m.types.count("aks_egress_guard_map_fill_ratio"));
+	EXPECT_TRUE(m.value("aks_egress_guard_map_fill_ratio", {{"map", "cidr4"}}).has_value());
 }
 
 TEST_F(EgressdE2e, AWildcardNameIsLearnedInTheKernelBeforeTheConnectAndSurvivesKillNine) {

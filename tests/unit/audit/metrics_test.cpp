@@ -29,34 +29,39 @@ TEST(Metrics, KernelCountersToVerdictsDnsAndLosses) {
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_PARSED)] = 50;
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_LEARNED)] = 80;
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_UNTRUSTED)] = 3;
+	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_COLLISION)] = 1;
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_EVENT_LOST)] = 4;
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SENDMSG6, EGRESS_REASON_EVENT_LOST)] = 1;
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_EVENT_RATE_LIMITED)] = 9;
 	Metrics m;
 	ASSERT_TRUE(m.update_from_kernel_counters(c).ok());
 	auto e = scrape(m);
-	EXPECT_EQ(e.value("egress_verdicts_total",
+	EXPECT_EQ(e.value("aks_egress_guard_verdicts_total",
 	                  {{"hook", "connect4"}, {"reason", "learned"}, {"verdict", "allowed"}}),
 	          120.0);
-	EXPECT_EQ(e.value("egress_verdicts_total",
+	EXPECT_EQ(e.value("aks_egress_guard_verdicts_total",
 	                  {{"hook", "connect4"}, {"reason", "no_rule"}, {"verdict", "denied"}}),
 	          7.0);
-	EXPECT_EQ(e.value("egress_verdicts_total",
+	EXPECT_EQ(e.value("aks_egress_guard_verdicts_total",
 	                  {{"hook", "skb_egress"}, {"reason", "raw"}, {"verdict", "denied"}}),
 	          2.0);
-	EXPECT_EQ(e.sum("egress_verdicts_total"), 129.0); // zero pairs and DNS/event reasons are not verdicts
-	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "seen"}}), 50.0);
-	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "learned"}}), 80.0);
-	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "rejected_untrusted_source"}}), 3.0);
-	EXPECT_EQ(e.value("egress_dns_answers_total", {{"result", "rejected_tcp"}}), 0.0);
-	EXPECT_EQ(e.sum("egress_dns_answers_total"), 133.0);
-	EXPECT_EQ(e.value("egress_ringbuf_lost_events_total"), 5.0);
-	EXPECT_EQ(e.value("egress_deny_events_rate_limited_total"), 9.0);
+	EXPECT_EQ(e.sum("aks_egress_guard_verdicts_total"),
+	          129.0); // zero pairs and DNS/event reasons are not verdicts
+	// One unit per family: responses, records, name lookups.
+	EXPECT_EQ(e.value("aks_egress_guard_dns_responses_total", {{"result", "parsed"}}), 50.0);
+	EXPECT_EQ(e.value("aks_egress_guard_dns_responses_total", {{"result", "rejected_untrusted_source"}}),
+	          3.0);
+	EXPECT_EQ(e.value("aks_egress_guard_dns_responses_total", {{"result", "rejected_tcp"}}), 0.0);
+	EXPECT_EQ(e.sum("aks_egress_guard_dns_responses_total"), 53.0) << "records are not responses";
+	EXPECT_EQ(e.value("aks_egress_guard_dns_records_learned_total"), 80.0);
+	EXPECT_EQ(e.value("aks_egress_guard_dns_name_hash_collisions_total"), 1.0);
+	EXPECT_EQ(e.value("aks_egress_guard_ringbuf_lost_events_total"), 5.0);
+	EXPECT_EQ(e.value("aks_egress_guard_deny_events_rate_limited_total"), 9.0);
 
 	// A later snapshot replaces the values (the kernel counts are totals, not deltas).
 	c[EGRESS_COUNTER_INDEX(EGRESS_HOOK_CONNECT4, EGRESS_REASON_NO_RULE)] = 8;
 	ASSERT_TRUE(m.update_from_kernel_counters(c).ok());
-	EXPECT_EQ(scrape(m).value("egress_verdicts_total",
+	EXPECT_EQ(scrape(m).value("aks_egress_guard_verdicts_total",
 	                          {{"hook", "connect4"}, {"reason", "no_rule"}, {"verdict", "denied"}}),
 	          8.0);
 }
@@ -67,9 +72,23 @@ TEST(Metrics, EveryDnsReasonHasAResult) {
 	auto e = scrape(m);
 	size_t dns_series = 0;
 	for (const auto& s : e.samples)
-		if (s.name == "egress_dns_answers_total")
+		if (s.name == "aks_egress_guard_dns_responses_total")
 			++dns_series;
-	EXPECT_EQ(dns_series, size_t(EGRESS_REASON_DNS_TCP - EGRESS_REASON_DNS_PARSED + 1));
+	// Every DNS reason but the two of other units (records learned, hash collisions).
+	EXPECT_EQ(dns_series, size_t(EGRESS_REASON_DNS_TCP - EGRESS_REASON_DNS_PARSED + 1 - 2));
+}
+
+TEST(Metrics, EveryNameCarriesTheProjectPrefix) {
+	auto e = scrape(Metrics());
+	ASSERT_FALSE(e.types.empty());
+	for (const auto& [name, type] : e.types)
+		EXPECT_EQ(name.rfind("aks_egress_guard_", 0), 0u) << name;
+}
+
+TEST(Metrics, MapLabelIsTheMapNameWithoutThePrefix) {
+	Metrics m;
+	m.set_map_fill_ratio("egress_learned4", 0.25); // what the daemon passes (kernel::map_name)
+	EXPECT_EQ(scrape(m).value("aks_egress_guard_map_fill_ratio", {{"map", "learned4"}}), 0.25);
 }
 
 TEST(Metrics, ShortSnapshotIsAnError) {
@@ -91,31 +110,34 @@ TEST(Metrics, DaemonGauges) {
 	m.set_map_fill_ratio("learned4", 0.5);
 	m.set_build_info("0.1.0", EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);
 	auto e = scrape(m);
-	EXPECT_EQ(e.types.at("egress_learned_entries"), "gauge");
-	EXPECT_EQ(e.types.at("egress_policy_reload_errors_total"), "counter");
-	EXPECT_EQ(e.value("egress_learned_entries", {{"family", "ipv4"}}), 1000.0);
-	EXPECT_EQ(e.value("egress_learned_entries", {{"family", "ipv6"}}), 20.0);
-	EXPECT_EQ(e.value("egress_deny_log_dropped_total"), 3.0);
-	EXPECT_EQ(e.value("egress_deny_log_lines_total"), 40.0);
-	EXPECT_EQ(e.value("egress_deny_log_write_errors_total"), 1.0);
-	EXPECT_EQ(e.value("egress_policy_generation"), 12.0);
-	EXPECT_EQ(e.value("egress_policy_reload_errors_total"), 2.0);
-	EXPECT_EQ(e.value("egress_map_fill_ratio", {{"map", "learned4"}}), 0.5);
-	EXPECT_EQ(e.value("egress_build_info", {{"event_schema", std::to_string(EGRESS_EVENT_SCHEMA_VERSION)},
-	                                        {"map_layout", std::to_string(EGRESS_MAP_LAYOUT_VERSION)},
-	                                        {"version", "0.1.0"}}),
+	EXPECT_EQ(e.types.at("aks_egress_guard_learned_addresses"), "gauge");
+	EXPECT_EQ(e.types.at("aks_egress_guard_policy_reload_errors_total"), "counter");
+	EXPECT_EQ(e.value("aks_egress_guard_learned_addresses", {{"family", "ipv4"}}), 1000.0);
+	EXPECT_EQ(e.value("aks_egress_guard_learned_addresses", {{"family", "ipv6"}}), 20.0);
+	EXPECT_EQ(e.value("aks_egress_guard_deny_log_dropped_events_total"), 3.0);
+	EXPECT_EQ(e.value("aks_egress_guard_deny_log_lines_total"), 40.0);
+	EXPECT_EQ(e.value("aks_egress_guard_deny_log_write_errors_total"), 1.0);
+	EXPECT_EQ(e.value("aks_egress_guard_policy_generation"), 12.0);
+	EXPECT_EQ(e.value("aks_egress_guard_policy_reload_errors_total"), 2.0);
+	EXPECT_EQ(e.value("aks_egress_guard_map_fill_ratio", {{"map", "learned4"}}), 0.5);
+	EXPECT_EQ(e.value("aks_egress_guard_build_info",
+	                  {{"event_schema", std::to_string(EGRESS_EVENT_SCHEMA_VERSION)},
+	                   {"map_layout", std::to_string(EGRESS_MAP_LAYOUT_VERSION)},
+	                   {"version", "0.1.0"}}),
 	          1.0);
 }
 
 TEST(Metrics, FreshRegistryExportsZeroCounters) {
 	auto e = scrape(Metrics());
-	EXPECT_EQ(e.value("egress_ringbuf_lost_events_total"), 0.0);
-	EXPECT_EQ(e.value("egress_deny_log_dropped_total"), 0.0);
-	EXPECT_EQ(e.value("egress_policy_reload_errors_total"), 0.0);
+	EXPECT_EQ(e.value("aks_egress_guard_ringbuf_lost_events_total"), 0.0);
+	EXPECT_EQ(e.value("aks_egress_guard_deny_log_dropped_events_total"), 0.0);
+	EXPECT_EQ(e.value("aks_egress_guard_policy_reload_errors_total"), 0.0);
 	for (const char* name :
-	     {"egress_verdicts_total", "egress_learned_entries", "egress_dns_answers_total",
-	      "egress_ringbuf_lost_events_total", "egress_deny_log_dropped_total", "egress_policy_generation",
-	      "egress_policy_reload_errors_total", "egress_map_fill_ratio", "egress_build_info"})
+	     {"aks_egress_guard_verdicts_total", "aks_egress_guard_learned_addresses",
+	      "aks_egress_guard_dns_responses_total", "aks_egress_guard_dns_records_learned_total",
+	      "aks_egress_guard_ringbuf_lost_events_total", "aks_egress_guard_deny_log_dropped_events_total",
+	      "aks_egress_guard_policy_generation", "aks_egress_guard_policy_reload_errors_total",
+	      "aks_egress_guard_map_fill_ratio", "aks_egress_guard_build_info"})
 		EXPECT_TRUE(e.types.count(name)) << name;
 }
 

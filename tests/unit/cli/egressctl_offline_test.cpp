@@ -6,6 +6,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -222,6 +224,83 @@ TEST(EgressctlServiceTags, ExtractWritesASlimFile) {
 	EXPECT_EQ(lines(unknown.err), 1u);
 	auto none = egressctl("servicetags extract " + data("service_tags_public.json"));
 	EXPECT_EQ(none.status, 2);
+}
+
+// Microsoft's real public file: regions whose tags carry Microsoft's own names extract and render
+// (skipped locally without ../shared, failed in CI).
+TEST(EgressctlServiceTags, IrregularRegionsOfTheRealFileExtractAndRender) {
+	std::string real = std::string(EGRESS_SERVICE_TAGS_DIR) + "/ServiceTags_Public_20250728.json";
+	if (access(real.c_str(), R_OK) != 0) {
+		const char* ci = std::getenv("CI");
+		if (ci && std::string(ci) == "true")
+			FAIL() << real << " is missing: CI must have ../shared beside the clone";
+		GTEST_SKIP() << real << " not present (not CI)";
+	}
+	std::string out = temp_path("irregular.json");
+	auto r = egressctl(
+	    "servicetags extract " + real +
+	    " --regions francecentral,germanywestcentral,norwayeast,switzerlandnorth,brazilsoutheast"
+	    " -o " +
+	    out);
+	ASSERT_EQ(r.status, 0) << r.err;
+	std::vector<std::string> names;
+	auto slim = nlohmann::json::parse(egress::testlib::read_file(out));
+	for (const auto& v : slim["values"])
+		names.push_back(v["name"]);
+	std::sort(names.begin(), names.end());
+	EXPECT_EQ(names, (std::vector<std::string>{"AzureCloud.brazilse", "AzureCloud.centralfrance",
+	                                           "AzureCloud.germanywc", "AzureCloud.norwaye",
+	                                           "AzureCloud.switzerlandn"}));
+	for (const char* location :
+	     {"francecentral", "germanywestcentral", "norwayeast", "switzerlandnorth", "brazilsoutheast"}) {
+		std::string cfg =
+		    write_temp(std::string(location) + ".yaml",
+		               "cloud: AzureCloud\nlocation: " + std::string(location) +
+		                   "\nkonnectivity: false\nmode: enforce\nclusterCIDRs: [10.0.0.0/16]\n");
+		auto render = egressctl("render --config " + cfg + " --service-tags " + out + " -o json");
+		EXPECT_EQ(render.status, 0) << location << ": " << render.err;
+		unlink(cfg.c_str());
+	}
+	unlink(out.c_str());
+}
+
+// Required rows never vanish silently: in enforce mode a config whose tunnel rows compile to
+// nothing is bad input (exit 3) naming the rows; in audit mode it renders with the warning.
+TEST(EgressctlRender, EnforceRefusesARequiredRowThatCompilesToNothing) {
+	std::string cfg =
+	    write_temp("vanish.yaml", "cloud: AzureCloud\nlocation: eastus\nkonnectivity: false\n"
+	                              "mode: enforce\nclusterCIDRs: [10.0.0.0/16]\n");
+	auto r = egressctl("render --config " + cfg);
+	EXPECT_EQ(r.status, 3) << r.out << r.err;
+	EXPECT_NE(r.err.find("pub-net-udp1194-tunnel (required, udp/1194)"), std::string::npos) << r.err;
+	std::string audit =
+	    write_temp("vanish-audit.yaml", "cloud: AzureCloud\nlocation: eastus\nkonnectivity: false\n");
+	auto a = egressctl("render --config " + audit);
+	EXPECT_EQ(a.status, 0) << a.err;
+	EXPECT_NE(a.out.find("warning: pub-net-udp1194-tunnel"), std::string::npos) << a.out;
+	unlink(cfg.c_str());
+	unlink(audit.c_str());
+}
+
+// The uninstall pod runs egressctl without a shell: --check is its readiness (0 once nothing is
+// pinned), --idle keeps it running after a successful uninstall until SIGTERM.
+TEST(EgressctlUninstall, CheckAndIdleForTheUninstallPod) {
+	auto clean = egressctl("uninstall --pins /nonexistent/aks-egress-guard --check");
+	EXPECT_EQ(clean.status, 0) << clean.err;
+	EXPECT_NE(clean.out.find("nothing pinned at /nonexistent/aks-egress-guard"), std::string::npos);
+	auto pinned = egressctl("uninstall --pins /tmp --check");
+	EXPECT_EQ(pinned.status, 1) << pinned.err;
+	EXPECT_NE(pinned.out.find("still pinned: /tmp"), std::string::npos);
+	// Nothing installed: the uninstall succeeds, then idles until the TERM that timeout sends.
+	auto idle = egress::testlib::run("NODE_NAME=aks-node-7 timeout --preserve-status -s TERM 1 " +
+	                                 std::string(EGRESSCTL) +
+	                                 " uninstall --pins /nonexistent/aks-egress-guard --yes --idle");
+	EXPECT_EQ(idle.status, 0) << idle.output;
+	EXPECT_NE(
+	    idle.output.find("aks-egress-guard: node aks-node-7 uninstalled; safe to delete the DaemonSet"),
+	    std::string::npos)
+	    << idle.output;
+	EXPECT_EQ(egressctl("uninstall --check --idle").status, 2) << "the two modes exclude each other";
 }
 
 TEST(EgressctlServiceTags, WarnsWhenTheExtractExceedsAConfigMap) {

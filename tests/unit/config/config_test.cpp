@@ -235,11 +235,24 @@ TEST(Config, LocationMustBeLowerCaseAndMatchTheCloud) {
 	EXPECT_TRUE(fails_with("cloud: AzureCloud\nlocation: East US\n", "(did you mean eastus?)"));
 	EXPECT_TRUE(fails_with("cloud: AzureCloud\nlocation: \"\"\n",
 	                       "location: \"\": expected a lower-case region"));
-	EXPECT_TRUE(fails_with("cloud: AzureCloud\nlocation: chinaeast2\n", "a sovereign-cloud region"));
+	// The location must be one of the cloud's (the cloud table, catalog/cloud.h).
+	EXPECT_TRUE(fails_with("cloud: AzureCloud\nlocation: chinaeast2\n",
+	                       "location: \"chinaeast2\": a location of AzureChinaCloud, not of AzureCloud; "
+	                       "set `cloud` to match"));
+	EXPECT_TRUE(fails_with("cloud: AzureChinaCloud\nlocation: eastus\n",
+	                       "\"eastus\": a location of AzureCloud, not of AzureChinaCloud"));
+	EXPECT_TRUE(fails_with("cloud: AzureUSGovernment\nlocation: eastus\n",
+	                       "\"eastus\": a location of AzureCloud, not of AzureUSGovernment"));
+	EXPECT_TRUE(fails_with(
+	    "cloud: AzureCloud\nlocation: eastuss\n",
+	    "location: \"eastuss\": not a location of AzureCloud (did you mean eastus or eastus2"));
+	// Microsoft's service-tag region name is not the ARM location.
 	EXPECT_TRUE(
-	    fails_with("cloud: AzureChinaCloud\nlocation: eastus\n", "not an AzureChinaCloud region"));
-	EXPECT_TRUE(
-	    fails_with("cloud: AzureUSGovernment\nlocation: eastus\n", "not an AzureUSGovernment region"));
+	    fails_with("cloud: AzureCloud\nlocation: centralfrance\n", "not a location of AzureCloud"));
+	EXPECT_TRUE(fails_with("cloud: AzureUSGovernment\nlocation: usgovmars\n",
+	                       "(known: usdodcentral, usdodeast, usgovarizona, usgovtexas, usgovvirginia)"));
+	EXPECT_EQ(parse_ok("cloud: AzureCloud\nlocation: germanywestcentral\n").location,
+	          "germanywestcentral");
 	EXPECT_EQ(parse_ok("cloud: AzureUSGovernment\nlocation: usdodeast\n").location, "usdodeast");
 	EXPECT_EQ(parse_ok("cloud: AzureChinaCloud\nlocation: chinanorth3\n").cloud,
 	          Cloud::azure_china_cloud);

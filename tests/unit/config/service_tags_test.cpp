@@ -12,7 +12,9 @@ namespace {
 using namespace egress;
 using namespace egress::policy;
 
-// Documentation address ranges only (RFC 5737, RFC 3849); the shape is Microsoft's.
+// Documentation address ranges only (RFC 5737, RFC 3849); the shape is Microsoft's, including its
+// region names (France Central is "centralfrance" in the file, "francecentral" in ARM).
+// real_service_tags_test.cpp runs the same lookups on Microsoft's real files.
 const char* kSample = R"({
   "changeNumber": 12,
   "cloud": "Public",
@@ -27,7 +29,7 @@ const char* kSample = R"({
     {
       "name": "AzureCloud.centralfrance",
       "id": "AzureCloud.centralfrance",
-      "properties": {"changeNumber": 5, "region": "francecentral", "regionId": 33, "platform": "Azure",
+      "properties": {"changeNumber": 5, "region": "centralfrance", "regionId": 19, "platform": "Azure",
                      "systemService": "", "addressPrefixes": ["192.0.2.0/25", "2001:db8:10::/48"],
                      "networkFeatures": ["API", "NSG"]}
     },
@@ -76,8 +78,8 @@ TEST(ServiceTags, ParsesEveryField) {
 	EXPECT_EQ(fr.name, "AzureCloud.centralfrance");
 	EXPECT_EQ(fr.id, "AzureCloud.centralfrance");
 	EXPECT_EQ(fr.change_number, 5);
-	EXPECT_EQ(fr.region, "francecentral");
-	EXPECT_EQ(fr.region_id, 33);
+	EXPECT_EQ(fr.region, "centralfrance");
+	EXPECT_EQ(fr.region_id, 19);
 	EXPECT_EQ(fr.platform, "Azure");
 	EXPECT_EQ(fr.system_service, "");
 	ASSERT_EQ(fr.prefixes.size(), 2u);
@@ -89,7 +91,7 @@ TEST(ServiceTags, ParsesEveryField) {
 	EXPECT_TRUE(tags.values[3].network_features.empty()); // null, as in the China file
 }
 
-TEST(ServiceTags, RegionTagUsesThePropertiesRegionNotTheName) {
+TEST(ServiceTags, RegionTagMapsTheArmLocationToMicrosoftsRegionName) {
 	ServiceTags tags = sample();
 	auto fr = region_tag(tags, Cloud::azure_cloud, "francecentral");
 	ASSERT_TRUE(fr.ok()) << fr.error().to_string();
@@ -98,12 +100,19 @@ TEST(ServiceTags, RegionTagUsesThePropertiesRegionNotTheName) {
 	auto east = region_tag(tags, Cloud::azure_cloud, "eastus");
 	ASSERT_TRUE(east.ok());
 	EXPECT_EQ((*east)->name, "AzureCloud.eastus");
-	// "centralfrance" is a tag-name fragment, not a region.
+	// "centralfrance" is Microsoft's tag region, not an ARM location (the config refuses it too).
 	auto wrong = region_tag(tags, Cloud::azure_cloud, "centralfrance");
 	ASSERT_FALSE(wrong.ok());
-	EXPECT_NE(wrong.error().message().find("no AzureCloud tag with region \"centralfrance\""),
-	          std::string::npos);
-	EXPECT_NE(wrong.error().message().find("francecentral"), std::string::npos)
+	EXPECT_NE(wrong.error().message().find("\"centralfrance\" is not a location of AzureCloud"),
+	          std::string::npos)
+	    << wrong.error().message();
+	// A known location whose tag the file lacks: the error names the tag and the regions present.
+	auto absent = region_tag(tags, Cloud::azure_cloud, "germanywestcentral");
+	ASSERT_FALSE(absent.ok());
+	EXPECT_NE(absent.error().message().find("no tag AzureCloud.germanywc (region \"germanywc\""),
+	          std::string::npos)
+	    << absent.error().message();
+	EXPECT_NE(absent.error().message().find("centralfrance"), std::string::npos)
 	    << "lists regions present";
 }
 
@@ -113,7 +122,7 @@ TEST(ServiceTags, RegionTagChecksTheCloud) {
 	ASSERT_FALSE(r.ok());
 	EXPECT_NE(r.error().message().find("for cloud \"Public\""), std::string::npos) << r.error().message();
 	EXPECT_NE(r.error().message().find("\"China\""), std::string::npos);
-	EXPECT_EQ(service_tags_cloud(Cloud::azure_us_government), "AzureGovernment");
+	EXPECT_NE(r.error().message().find("ServiceTags_China_<date>.json"), std::string::npos);
 }
 
 TEST(ServiceTags, FindTagIsCaseInsensitive) {
@@ -206,6 +215,10 @@ TEST(ServiceTags, ExtractRoundTrips) {
 	// Arguments in another order than the file: the output keeps the file's order.
 	auto text =
 	    extract_service_tags(tags, {"francecentral"}, {"azuremonitor", "AzureCloud.centralfrance"});
+	// Microsoft's own region name works as well as the ARM location.
+	auto by_tag_region = extract_service_tags(tags, {"centralfrance"}, {"AzureMonitor"});
+	ASSERT_TRUE(by_tag_region.ok()) << by_tag_region.error().to_string();
+	EXPECT_EQ(*by_tag_region, *text);
 	ASSERT_TRUE(text.ok()) << text.error().to_string();
 	EXPECT_EQ(text->back(), '\n');
 	auto back = parse_service_tags(*text);
@@ -235,7 +248,9 @@ TEST(ServiceTags, ExtractRefusesUnknownNames) {
 	ServiceTags tags = sample();
 	auto r = extract_service_tags(tags, {"westeurope"}, {});
 	ASSERT_FALSE(r.ok());
-	EXPECT_EQ(r.error().message(), "no AzureCloud tag with region \"westeurope\"");
+	EXPECT_EQ(r.error().message(),
+	          "no regional AzureCloud tag for \"westeurope\" (regions present include centralfrance, "
+	          "eastus)");
 	auto t = extract_service_tags(tags, {}, {"AzureMonitr"});
 	ASSERT_FALSE(t.ok());
 	EXPECT_EQ(t.error().message(), "no tag named \"AzureMonitr\"");
@@ -245,7 +260,13 @@ TEST(ServiceTags, ExtractRefusesUnknownNames) {
 }
 
 // A file the size of today's whole-cloud AzureCloud tag (15,322 prefixes): 75 regions of 160 IPv4 and
-// 45 IPv6 prefixes each, plus the cloud-wide tag repeating all of them.
+// 45 IPv6 prefixes each, plus the cloud-wide tag repeating all of them. The regions carry the
+// public cloud's tag-region names (then made-up ones past the table's end).
+std::string synthetic_region(std::size_t r) {
+	auto regions = egress::catalog::cloud_info(Cloud::azure_cloud)->regions;
+	return r < regions.size() ? std::string(regions[r].tag_region) : "extra" + std::to_string(r);
+}
+
 std::string synthetic_file(std::size_t regions, std::size_t v4_per_region, std::size_t v6_per_region) {
 	std::string all;
 	std::string out = R"({"changeNumber": 213, "cloud": "Public", "values": [)";
@@ -269,7 +290,7 @@ std::string synthetic_file(std::size_t regions, std::size_t v4_per_region, std::
 		}
 		prefixes.pop_back();
 		all += prefixes + ",";
-		tag("AzureCloud.region" + std::to_string(r), "region" + std::to_string(r), r + 1, prefixes);
+		tag("AzureCloud." + synthetic_region(r), synthetic_region(r), r + 1, prefixes);
 	}
 	all.pop_back();
 	tag("AzureCloud", "", 0, all);
@@ -289,7 +310,7 @@ TEST(ServiceTags, FifteenThousandPrefixesParseWellUnderASecond) {
 	          << " ms\n";
 	RecordProperty("parse_ms", static_cast<int>(ms));
 	EXPECT_LT(ms, 1000);
-	auto tag = region_tag(*r, Cloud::azure_cloud, "region42");
+	auto tag = region_tag(*r, Cloud::azure_cloud, "francecentral");
 	ASSERT_TRUE(tag.ok());
 	EXPECT_EQ((*tag)->prefixes.size(), 205u);
 }

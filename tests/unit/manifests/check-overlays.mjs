@@ -1,5 +1,5 @@
-// What the overlays change and what they must keep: audit and enforce differ from the base only in
-// the mode/failMode lines of the config; the config agrees with the DaemonSet's mounts and probes;
+// What the overlays change and what they must keep: audit and enforce add only the config overlay
+// config.10-mode.yaml (mode, failMode) and leave the base's config.yaml alone; the config agrees with the DaemonSet's mounts and probes;
 // the uninstall overlay runs the right command and turns ready only on a clean node; the
 // operator's guide documents the removal in the order that never leaves a node locked.
 import test from "node:test";
@@ -7,28 +7,27 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { requireDep } from "./lib/deps.mjs";
-import { sourceDir, renderBase, renderOverlay, daemonSet, egressd, configText } from "./lib/repo.mjs";
+import { sourceDir, renderBase, renderOverlay, daemonSet, egressd, configText, find } from "./lib/repo.mjs";
 
 const YAML = requireDep("yaml");
 const base = renderBase();
 const baseText = configText(base);
 const baseConfig = YAML.parse(baseText);
 
-function linesExceptModes(text) {
-	return text.split("\n").filter((l) => !/^(mode|failMode):/.test(l));
-}
+const configData = (objects) => find(objects, "ConfigMap", "aks-egress-guard-config").data;
 
-test("audit and enforce configs are the base config with another mode", () => {
+test("audit and enforce add only the mode overlay to the base's config", () => {
 	for (const [name, mode] of [["audit", "audit"], ["enforce", "enforce"]]) {
-		const text = configText(renderOverlay(name));
-		assert.deepEqual(linesExceptModes(text), linesExceptModes(baseText),
-			`overlays/${name}/config-mode.yaml drifted from base/configmap.yaml outside mode/failMode`);
-		const cfg = YAML.parse(text);
-		assert.equal(cfg.mode, mode);
-		assert.match(text, /^failMode: (open|closed)$/m, `${name}: failMode written explicitly`);
+		const data = configData(renderOverlay(name));
+		assert.equal(data["config.yaml"], baseText, `overlays/${name} must not copy or change config.yaml`);
+		assert.deepEqual(Object.keys(data).sort(), ["config.10-mode.yaml", "config.yaml"]);
+		const overlay = YAML.parse(data["config.10-mode.yaml"]);
+		assert.deepEqual(Object.keys(overlay).sort(), ["failMode", "mode"], `${name}: the overlay sets one concern`);
+		assert.equal(overlay.mode, mode);
+		assert.match(overlay.failMode, /^(open|closed)$/, `${name}: failMode written explicitly`);
 	}
 	assert.equal(baseConfig.mode, "audit", "the base never enforces");
-	assert.equal(YAML.parse(configText(renderOverlay("enforce"))).failMode, "open",
+	assert.equal(YAML.parse(configData(renderOverlay("enforce"))["config.10-mode.yaml"]).failMode, "open",
 		"enforce ships the fail-open safety net (operator-guide: Switching to enforce)");
 });
 
@@ -58,17 +57,19 @@ test("config and DaemonSet agree: pins, socket, probes", () => {
 test("uninstall overlay: egressctl uninstall on every node, ready only when clean", () => {
 	const ds = daemonSet(renderOverlay("uninstall"));
 	const c = ds.spec.template.spec.containers.find((x) => x.name === "egressd");
-	const script = c.command.join(" ");
-	assert.match(script, new RegExp(`egressctl uninstall --pins ${baseConfig.pinPath}(\\s|$)`));
-	assert.match(script, /set -e/, "a failed uninstall must fail the container, not go on to idle");
-	assert.ok(script.indexOf("egressctl uninstall") < script.indexOf("sleep"), "uninstall before idling");
+	// No shell in the image: egressctl runs directly, idles only after a successful uninstall
+	// (a failure exits non-zero and the container retries), and is its own readiness check.
+	assert.deepEqual(c.command, ["/usr/local/bin/egressctl", "uninstall", "--pins", baseConfig.pinPath, "--idle"]);
 	assert.equal(c.args, undefined, "egressd's arguments are gone");
 	assert.equal(c.livenessProbe, undefined);
 	assert.equal(c.readinessProbe.httpGet, undefined);
-	assert.match(c.readinessProbe.exec.command.join(" "), new RegExp(`! test -e ${baseConfig.pinPath}$`));
+	assert.deepEqual(c.readinessProbe.exec.command,
+		["/usr/local/bin/egressctl", "uninstall", "--pins", baseConfig.pinPath, "--check"]);
 	assert.equal(ds.spec.updateStrategy.rollingUpdate.maxUnavailable, "100%");
 	assert.equal(c.image, egressd(base).image, "the uninstaller is the same image");
 	assert.ok(!c.lifecycle?.preStop, "no preStop: upgrades must not uninstall");
+	for (const o of renderOverlay("uninstall"))
+		assert.doesNotMatch(JSON.stringify(o), /\/bin\/sh/, "the image has no shell");
 });
 
 test("the operator's guide documents removal in the safe order", () => {

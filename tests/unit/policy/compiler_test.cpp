@@ -133,7 +133,13 @@ TEST(Compiler, TunnelRowsWithOnlyAnApiServerNameBecomeNameRules) {
 	ASSERT_TRUE(p.ok());
 	const NameRule* api = find_name(*p, "x-1.hcp.eastus.azmk8s.io");
 	ASSERT_NE(api, nullptr);
-	EXPECT_EQ(ports_text(api->ports), "tcp/9000,udp/1194");
+	// The API server name is always allowed on 443 (safety floor), and here on the tunnel ports.
+	EXPECT_EQ(ports_text(api->ports), "tcp/443,tcp/9000,udp/1194");
+	EXPECT_EQ(api->kind, NameKind::exact); // resolved actively, like every exact name
+	EXPECT_TRUE(has(api->origins, "floor:apiServer"));
+	EXPECT_TRUE(has(api->origins, "pub-net-udp1194-tunnel"));
+	EXPECT_TRUE(
+	    has_warning(*p, "pub-net-udp1194-tunnel", "API server name x-1.hcp.eastus.azmk8s.io only"));
 }
 
 TEST(Compiler, TunnelRowsWithNothingKnownWarnAndAllowNothing) {
@@ -142,6 +148,99 @@ TEST(Compiler, TunnelRowsWithNothingKnownWarnAndAllowNothing) {
 	EXPECT_TRUE(has_warning(*p, "pub-net-udp1194-tunnel", "cannot be enforced"));
 	for (const auto& c : p->cidrs)
 		EXPECT_FALSE(ports_allow(c.ports, Proto::udp, 1194) && !c.floor) << c.cidr.to_string();
+}
+
+// Enforce mode: a required row that compiles to nothing refuses the policy, naming each row and
+// what would satisfy it (audit mode keeps the warnings above and compiles).
+TEST(Compiler, EnforceModeRefusesRequiredRowsThatCompileToNothing) {
+	auto p = compile(parse(kBase + "konnectivity: false\nmode: enforce\n"), embedded_catalog(), nullptr);
+	ASSERT_FALSE(p.ok());
+	std::string e = p.error().to_string();
+	EXPECT_NE(e.find("pub-net-udp1194-tunnel (required, udp/1194): set serviceTags"), std::string::npos)
+	    << e;
+	EXPECT_NE(e.find("pub-net-tcp9000-tunnel (required, tcp/9000)"), std::string::npos) << e;
+	EXPECT_NE(e.find("or apiServer.ips or apiServer.fqdn"), std::string::npos) << e;
+	EXPECT_NE(e.find("or run in mode audit"), std::string::npos) << e;
+	// Each way out compiles: a ServiceTags input, the API server's IPs, or its name.
+	auto tags = load_case_tags(cloud_cases()[0]);
+	EXPECT_TRUE(
+	    compile(parse(kBase + "konnectivity: false\nmode: enforce\n"), embedded_catalog(), &tags).ok());
+	for (const char* api :
+	     {"apiServer:\n  ips: [20.0.0.1]\n", "apiServer:\n  fqdn: a-1.hcp.eastus.azmk8s.io\n"}) {
+		auto q = compile(parse(kBase + "konnectivity: false\nmode: enforce\n" + api),
+		                 embedded_catalog(), nullptr);
+		EXPECT_TRUE(q.ok()) << api << q.error().to_string();
+	}
+	// konnectivity (the default) has no tunnel rows in the public cloud: nothing is missing.
+	EXPECT_TRUE(compile(parse(kBase + "mode: enforce\n"), embedded_catalog(), nullptr).ok());
+}
+
+TEST(Compiler, EnforceModeNamesTheSovereignTunnelRowsKeptUnderKonnectivity) {
+	// The China table prints no konnectivity exemption: its tunnel rows need a destination.
+	auto p = compile(parse("cloud: AzureChinaCloud\nlocation: chinaeast2\nmode: enforce\n"
+	                       "clusterCIDRs: [10.224.0.0/12]\n"),
+	                 embedded_catalog(), nullptr);
+	ASSERT_FALSE(p.ok());
+	EXPECT_NE(p.error().to_string().find("cn-net-tcp22-tunnel (required, tcp/22)"), std::string::npos)
+	    << p.error().to_string();
+}
+
+TEST(Compiler, Enforce2020NeedsADecisionOnTheBlanket443Row) {
+	auto p = compile(parse(kBase + "edition: \"2020\"\nmode: enforce\n"), embedded_catalog(), nullptr);
+	ASSERT_FALSE(p.ok());
+	EXPECT_NE(p.error().to_string().find("legacy-net-tcp443-any (required, tcp/443): an allow rule"),
+	          std::string::npos)
+	    << p.error().to_string();
+}
+
+TEST(Compiler, TheApiServerNameIsAlwaysAllowedOn443) {
+	auto p = compile(parse(kBase + "apiServer:\n  fqdn: a-1.hcp.eastus.azmk8s.io\n"), embedded_catalog(),
+	                 nullptr);
+	ASSERT_TRUE(p.ok());
+	const NameRule* api = find_name(*p, "a-1.hcp.eastus.azmk8s.io");
+	ASSERT_NE(api, nullptr);
+	EXPECT_EQ(api->kind, NameKind::exact);
+	EXPECT_EQ(ports_text(api->ports), "tcp/443"); // konnectivity: no tunnel ports
+	EXPECT_EQ(api->origins, std::vector<std::string>{"floor:apiServer"});
+}
+
+TEST(Compiler, GrantsKeepEachRowAndTheServiceTagByName) {
+	auto tags = load_case_tags(cloud_cases()[0]);
+	auto config = parse("cloud: AzureCloud\nlocation: francecentral\nkonnectivity: false\n"
+	                    "clusterCIDRs: [10.224.0.0/12]\nfeatures: [monitor]\n");
+	auto p = compile(config, embedded_catalog(), &tags);
+	ASSERT_TRUE(p.ok()) << p.error().to_string();
+	auto find = [&](const std::string& origin, Grant::Kind kind) -> const Grant* {
+		for (const auto& g : p->grants)
+			if (g.origin == origin && g.kind == kind)
+				return &g;
+		return nullptr;
+	};
+	const Grant* tunnel = find("pub-net-udp1194-tunnel", Grant::Kind::service_tag);
+	ASSERT_NE(tunnel, nullptr);
+	EXPECT_EQ(tunnel->destination, "AzureCloud.centralfrance");
+	EXPECT_TRUE(tunnel->expanded);
+	EXPECT_EQ(ports_text(tunnel->ports), "udp/1194");
+	EXPECT_EQ(find("pub-net-udp1194-tunnel", Grant::Kind::cidr), nullptr) << "the tag, not its prefixes";
+	const Grant* monitor = find("mon-net-servicetag", Grant::Kind::service_tag);
+	ASSERT_NE(monitor, nullptr);
+	EXPECT_EQ(monitor->destination, "AzureMonitor");
+	EXPECT_FALSE(monitor->expanded); // the node compiles the monitor names instead
+	const Grant* cluster = find("floor:clusterCIDRs", Grant::Kind::cidr);
+	ASSERT_NE(cluster, nullptr);
+	EXPECT_TRUE(cluster->node_only);
+	const Grant* wireserver = find("local-wireserver", Grant::Kind::cidr);
+	ASSERT_NE(wireserver, nullptr);
+	EXPECT_TRUE(wireserver->node_only);
+	// Without a ServiceTags input the tag is still named, for exporters, but not expanded.
+	auto q = compile(parse("cloud: AzureCloud\nlocation: francecentral\nkonnectivity: false\n"
+	                       "apiServer:\n  ips: [20.0.0.1]\n"),
+	                 embedded_catalog(), nullptr);
+	ASSERT_TRUE(q.ok());
+	bool named = std::any_of(q->grants.begin(), q->grants.end(), [](const Grant& g) {
+		return g.destination == "AzureCloud.centralfrance" && !g.expanded;
+	});
+	EXPECT_TRUE(named);
 }
 
 TEST(Compiler, ServiceTagsOfAnotherCloudAreAnError) {

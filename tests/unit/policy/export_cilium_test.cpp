@@ -1,7 +1,9 @@
 // The Cilium export parses back as YAML and has the shape of a CiliumClusterwideNetworkPolicy:
-// every name in toFQDNs, every CIDR in toCIDRSet, the ports of each, and the DNS rule.
+// every name in toFQDNs, the cluster CIDRs as the `cluster` entity, every other CIDR in toCIDRSet,
+// the ports of each, and the DNS rule that toFQDNs needs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -62,6 +64,7 @@ TEST(CiliumExport, ParsesBackWithEveryRuleAndItsPorts) {
 
 			std::map<std::string, std::set<std::string>> fqdn_ports, cidr_ports;
 			bool dns_rule = false;
+			int cluster_entity_rules = 0;
 			for (const auto& rule : egress) {
 				if (rule["toEndpoints"]) {
 					auto labels = rule["toEndpoints"][0]["matchLabels"];
@@ -77,6 +80,12 @@ TEST(CiliumExport, ParsesBackWithEveryRuleAndItsPorts) {
 					                      : f["matchPattern"].as<std::string>();
 					fqdn_ports[key] = rule_ports(rule);
 				}
+				if (rule["toEntities"]) {
+					EXPECT_EQ(rule["toEntities"].size(), 1u);
+					EXPECT_EQ(rule["toEntities"][0].as<std::string>(), "cluster");
+					EXPECT_FALSE(rule["toPorts"]) << "every port inside the cluster";
+					++cluster_entity_rules;
+				}
 				for (const auto& cidr : rule["toCIDRSet"])
 					cidr_ports[cidr["cidr"].as<std::string>()] = rule_ports(rule);
 			}
@@ -86,12 +95,28 @@ TEST(CiliumExport, ParsesBackWithEveryRuleAndItsPorts) {
 				ASSERT_TRUE(fqdn_ports.count(n.pattern)) << n.pattern;
 				EXPECT_EQ(fqdn_ports[n.pattern], expected_ports(n.ports)) << n.pattern;
 			}
-			EXPECT_EQ(cidr_ports.size(), policy.cidrs.size());
+			// The cluster's own prefixes (and what lies inside them: kube-dns's service IP) are
+			// the `cluster` entity, every other CIDR is in toCIDRSet with its ports.
+			auto cluster = load_case_config(c).cluster_cidrs;
+			ASSERT_FALSE(cluster.empty());
+			auto inside = [&](const Cidr& x) {
+				return std::any_of(cluster.begin(), cluster.end(),
+				                   [&](const Cidr& k) { return k.contains(x); });
+			};
+			EXPECT_EQ(cluster_entity_rules, 1);
+			std::size_t outside = 0;
 			for (const auto& r : policy.cidrs) {
+				if (inside(r.cidr)) {
+					EXPECT_FALSE(cidr_ports.count(r.cidr.to_string()))
+					    << r.cidr.to_string();
+					continue;
+				}
+				++outside;
 				ASSERT_TRUE(cidr_ports.count(r.cidr.to_string())) << r.cidr.to_string();
 				EXPECT_EQ(cidr_ports[r.cidr.to_string()], expected_ports(r.ports))
 				    << r.cidr.to_string();
 			}
+			EXPECT_EQ(cidr_ports.size(), outside);
 		}
 	}
 }

@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iostream>
 
+#include "catalog/catalog.h"
+#include "policy/compiler.h"
 #include "verdict/desired_state.h"
 
 namespace {
@@ -205,6 +208,24 @@ TEST(DesiredState, TwentyThousandPrefixesAndAThousandNamesFoldQuickly) {
 	RecordProperty("build_ms", static_cast<int>(ms));
 	std::cout << "build_desired_state: 20000 prefixes + 1000 names in " << ms << " ms\n";
 	EXPECT_LT(ms, 5000);
+}
+
+// apiServer.fqdn reaches the daemon's active resolver: the compiler makes it an exact name rule, and
+// every exact name of the policy is handed to the resolver (daemon.cpp: set_names(exact_names)).
+TEST(DesiredState, TheApiServerNameIsResolvedActively) {
+	auto config = policy::parse_config("cloud: AzureCloud\nlocation: westeurope\nkonnectivity: false\n"
+	                                   "apiServer:\n  fqdn: myaks-1234.hcp.westeurope.azmk8s.io\n",
+	                                   "test.yaml");
+	ASSERT_TRUE(config.ok()) << config.error().to_string();
+	auto cat = catalog::Catalog::load_embedded();
+	ASSERT_TRUE(cat.ok());
+	auto compiled = policy::compile(*config, *cat, nullptr);
+	ASSERT_TRUE(compiled.ok()) << compiled.error().to_string();
+	auto d = build_desired_state(*compiled);
+	ASSERT_TRUE(d.ok()) << d.error().to_string();
+	EXPECT_NE(
+	    std::find(d->exact_names.begin(), d->exact_names.end(), "myaks-1234.hcp.westeurope.azmk8s.io"),
+	    d->exact_names.end());
 }
 
 } // namespace
