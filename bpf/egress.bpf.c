@@ -13,6 +13,7 @@
 #include "lib/events.h"
 #include "lib/flow.h"
 #include "lib/maps.h"
+#include "lib/origin.h"
 #include "lib/parse.h"
 #include "lib/policy.h"
 #include "lib/settings.h"
@@ -185,22 +186,26 @@ static __always_inline int is_reply_packet(const struct flow *f, const struct pk
 	return 0;
 }
 
-/* Judges a packet by destination: raw sockets, ICMP (ping sockets too), anything the socket hooks
- * never saw. ICMP errors answering the destination and IPv6 neighbour discovery always pass. */
-static __always_inline __u32 judge_packet(struct __sk_buff *skb, __u32 l3, struct flow *f)
+/*
+ * Judges a parsed packet by its header's destination: raw sockets, ICMP (ping sockets too), a
+ * judged socket's packet whose header routes it elsewhere, anything the socket hooks never saw.
+ * What the kernel sends for a flow (ICMP errors answering the destination, RSTs, echo replies,
+ * neighbour discovery) passes; a pod's own socket gets none of that: a raw socket can make a
+ * packet look like any of them (lib/origin.h), and its neighbour discovery must stay on the link.
+ */
+static __always_inline __u32 judge_packet(struct flow *f, const struct pkt_info *pi, int pod)
 {
-	struct pkt_info pi = {};
 	__u32 reason;
 
-	if (parse_ip(skb, l3, f, &pi) < 0)
-		return EGRESS_REASON_NOT_IP;
-	if (pi.error_reply)
-		return EGRESS_REASON_ICMP_ERROR;
-	if (pi.neighbor)
+	if (pi->neighbor && (!pod || nd_destination_ok(f)))
 		return EGRESS_REASON_NEIGHBOR;
-	if (is_reply_packet(f, &pi))
-		return EGRESS_REASON_REPLY;
-	if (!pi.has_l4)
+	if (!pod) {
+		if (pi->error_reply)
+			return EGRESS_REASON_ICMP_ERROR;
+		if (is_reply_packet(f, pi))
+			return EGRESS_REASON_REPLY;
+	}
+	if (!pi->has_l4)
 		f->dport = 0;
 	reason = judge(f);
 	return reason == EGRESS_REASON_NO_RULE ? EGRESS_REASON_RAW : reason;
@@ -210,10 +215,11 @@ static __always_inline __u32 judge_packet(struct __sk_buff *skb, __u32 l3, struc
 #define JUDGED_UDP_SOCKET 0xfe /* counted as EGRESS_REASON_JUDGED_SOCKET */
 
 /* Packets of local sockets the socket hooks own. TCP/UDP of a full socket of type STREAM/DGRAM
- * was judged by connect/sendmsg (every packet of such a socket has that protocol, so the packet
- * is not even parsed). Sockets that are not full sockets are request sockets (SYN-ACKs) and
- * time-wait sockets: replies of accepted connections, never dropped. Raw and ping sockets, and
- * packets without a socket, are left to the destination check. */
+ * was judged by connect/sendmsg (every packet of such a socket has that protocol). Sockets that
+ * are not full sockets are request sockets (SYN-ACKs) and time-wait sockets: replies of accepted
+ * connections, never dropped (a SYN reaches a listener only from outside or from a loopback
+ * source, lib/origin.h). Raw and ping sockets, and packets without a socket, are left to the
+ * destination check. */
 static __always_inline __u32 judged_by_socket(struct __sk_buff *skb)
 {
 	struct bpf_sock *sk = skb->sk;
@@ -237,62 +243,109 @@ static __always_inline __u32 judged_by_socket(struct __sk_buff *skb)
 	return NOT_JUDGED_YET;
 }
 
-/* The one path that must stay nearly free is the first branch: most packets end there. */
+static __always_inline int skb_deny(struct __sk_buff *skb, struct flow *f, __u32 reason)
+{
+	f->cgroup_id = bpf_skb_cgroup_id(skb);
+	f->cookie = bpf_get_socket_cookie(skb);
+	return deny(f, reason, 0) ? SKB_PASS : SKB_DROP;
+}
+
+/*
+ * Everything but the fast path: the packet is parsed. Over loopback its source must be the
+ * namespace's own. A judged socket's plain packet is the socket's verdict; anything else is judged
+ * by destination. An allowed UDP packet to port 53 is a query the learner may later match (or,
+ * for a name outside the policy, refused); an answer a resolver on the node sends over loopback
+ * is remembered for the learner.
+ */
+static __always_inline int skb_egress_slow(struct __sk_buff *skb, __u32 reason)
+{
+	int lo = skb->ifindex == LOOPBACK_IFINDEX;
+	struct pkt_info pi = {};
+	struct flow f = {};
+	int q;
+
+	f.hook = EGRESS_HOOK_SKB_EGRESS;
+	if (parse_ip(skb, 0, &f, &pi) < 0) {
+		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_NOT_IP);
+		return SKB_PASS;
+	}
+	if (lo && !loopback_source_ok(&f))
+		return skb_deny(skb, &f, EGRESS_REASON_SPOOFED);
+	if (reason != NOT_JUDGED_YET && pi.plain)
+		reason = reason == JUDGED_UDP_SOCKET ? EGRESS_REASON_JUDGED_SOCKET : reason;
+	else
+		reason = judge_packet(&f, &pi, from_pod_socket(skb));
+	if (!reason_allows(reason))
+		return skb_deny(skb, &f, reason);
+	if (f.proto == IPPROTO_UDP && pi.has_l4) {
+		if (f.dport == bpf_htons(53)) {
+			q = dns_note_query(skb);
+			if (q == DNS_QUERY_REFUSED)
+				return skb_deny(skb, &f, EGRESS_REASON_DNS_QUERY_REFUSED);
+		} else if (lo && f.sport == bpf_htons(53)) {
+			dns_note_local_answer(skb);
+		}
+	}
+	count(EGRESS_HOOK_SKB_EGRESS, reason);
+	return SKB_PASS;
+}
+
+/* The one path that must stay nearly free is the first branch: most packets end there. A judged
+ * TCP or connected non-DNS UDP socket's packet leaving on a real interface with a plain header
+ * goes where connect()/sendmsg() judged it would, and carries no DNS query. */
 SEC("cgroup_skb/egress")
 int skb_egress(struct __sk_buff *skb)
 {
 	__u32 reason = judged_by_socket(skb);
-	struct flow f = {};
 
-	/* TCP and connected non-DNS UDP sockets (most packets) carry no DNS query: they leave
-	 * before anything is parsed. */
-	if (reason == EGRESS_REASON_JUDGED_SOCKET || reason == EGRESS_REASON_REPLY) {
+	if ((reason == EGRESS_REASON_JUDGED_SOCKET || reason == EGRESS_REASON_REPLY) &&
+	    skb->ifindex != LOOPBACK_IFINDEX && plain_header(skb)) {
 		count(EGRESS_HOOK_SKB_EGRESS, reason);
 		return SKB_PASS;
 	}
-	dns_note_query(skb); /* UDP queries to port 53, for the DNS learner's anti-forgery check */
-	if (reason == JUDGED_UDP_SOCKET) {
-		count(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_JUDGED_SOCKET);
-		return SKB_PASS;
-	}
-	f.hook = EGRESS_HOOK_SKB_EGRESS;
-	reason = judge_packet(skb, 0, &f);
-	if (reason_allows(reason)) {
-		count(EGRESS_HOOK_SKB_EGRESS, reason);
-		return SKB_PASS;
-	}
-	f.cgroup_id = bpf_skb_cgroup_id(skb);
-	f.cookie = bpf_get_socket_cookie(skb);
-	return deny(&f, reason, 0) ? SKB_PASS : SKB_DROP;
+	return skb_egress_slow(skb, reason);
 }
 
-/* Remembers UDP peers (so a server may answer them) and hands DNS responses to the learner.
- * Never drops. */
+/*
+ * Drops what arrives over loopback from a source that is not the namespace's own (the other half
+ * of the egress check: AF_PACKET on lo reaches ingress without passing egress). Remembers UDP
+ * peers that wrote from outside (so a server may answer them) and hands DNS responses to the
+ * learner. Nothing else is dropped.
+ */
 SEC("cgroup_skb/ingress")
 int skb_ingress(struct __sk_buff *skb)
 {
+	int lo = skb->ifindex == LOOPBACK_IFINDEX;
 	struct egress_peer_key k = {};
 	struct pkt_info pi = {};
 	struct flow f = {};
 	__u64 now, *seen;
 
-	if (parse_ip(skb, 0, &f, &pi) < 0 || !pi.has_l4)
+	if (parse_ip(skb, 0, &f, &pi) < 0)
+		return SKB_PASS;
+	if (lo && !loopback_source_ok(&f)) {
+		f.hook = EGRESS_HOOK_SKB_INGRESS;
+		return skb_deny(skb, &f, EGRESS_REASON_SPOOFED);
+	}
+	if (!pi.has_l4)
 		return SKB_PASS;
 	if (f.proto != IPPROTO_UDP) {
 		dns_tcp_seen(&f, pi.l4_payload); /* DNS over TCP is counted, not parsed */
 		return SKB_PASS;
 	}
-	__builtin_memcpy(k.addr, f.saddr, 16);
-	k.peer_port = f.sport;
-	k.local_port = f.dport;
-	k.family = f.family;
-	now = bpf_ktime_get_boot_ns();
-	seen = bpf_map_lookup_elem(&egress_udp_peers, &k);
-	/* refresh at most once a second: a busy flow must not write the map per packet */
-	if (!seen || now - *seen > 1000000000ULL)
-		bpf_map_update_elem(&egress_udp_peers, &k, &now, BPF_ANY);
+	if (!lo) {
+		__builtin_memcpy(k.addr, f.saddr, 16);
+		k.peer_port = f.sport;
+		k.local_port = f.dport;
+		k.family = f.family;
+		now = bpf_ktime_get_boot_ns();
+		seen = bpf_map_lookup_elem(&egress_udp_peers, &k);
+		/* refresh at most once a second: a busy flow must not write the map per packet */
+		if (!seen || now - *seen > 1000000000ULL)
+			bpf_map_update_elem(&egress_udp_peers, &k, &now, BPF_ANY);
+	}
 	if (f.sport == bpf_htons(53))
-		dns_learn(skb, pi.l4_off, &f);
+		dns_learn(skb, pi.l4_off, &f, lo);
 	return SKB_PASS;
 }
 
@@ -302,6 +355,7 @@ SEC("tc")
 int tc_backstop(struct __sk_buff *skb)
 {
 	__u32 reason = judged_by_socket(skb);
+	struct pkt_info pi = {};
 	struct flow f = {};
 
 	if (reason != NOT_JUDGED_YET) {
@@ -310,7 +364,10 @@ int tc_backstop(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	f.hook = EGRESS_HOOK_TC;
-	reason = judge_packet(skb, sizeof(struct ethhdr), &f);
+	if (parse_ip(skb, sizeof(struct ethhdr), &f, &pi) < 0)
+		reason = EGRESS_REASON_NOT_IP;
+	else
+		reason = judge_packet(&f, &pi, 0);
 	if (reason_allows(reason)) {
 		count(EGRESS_HOOK_TC, reason);
 		return TC_ACT_OK;

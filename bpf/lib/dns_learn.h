@@ -20,6 +20,8 @@
 #include "lib/dns_query.h"
 #include "lib/flow.h"
 #include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/policy.h"
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_CNAME 5
@@ -118,8 +120,13 @@ __attribute__((noinline)) int dns_learn_record(struct __sk_buff *skb, __u32 dns_
 	return 1;
 }
 
-/* The response must answer a query this socket sent (same cgroup, local port, id, question);
- * the entry is consumed. 1: it does. */
+/*
+ * The response must answer a query this socket sent (same cgroup, local address and port, id,
+ * question) to the resolver it comes from — or, for a query that was DNATed to a cluster address
+ * before cgroup egress saw it, from a trusted resolver (the caller checked that). The entry is
+ * consumed only by a response that matches all of it, so a forged one sent first does not spend
+ * it. 1: it does.
+ */
 static __always_inline int dns_answers_query(struct __sk_buff *skb, struct dns_scratch *s,
 					     const struct flow *f)
 {
@@ -128,6 +135,7 @@ static __always_inline int dns_answers_query(struct __sk_buff *skb, struct dns_s
 
 	__builtin_memset(&s->qk, 0, sizeof(s->qk));
 	s->qk.cgroup_id = bpf_skb_cgroup_id(skb);
+	__builtin_memcpy(s->qk.local_addr, f->daddr, 16);
 	s->qk.local_port = f->dport;
 	__builtin_memcpy(&s->qk.dns_id, s->buf, 2);
 	s->qk.family = f->family;
@@ -135,8 +143,35 @@ static __always_inline int dns_answers_query(struct __sk_buff *skb, struct dns_s
 	if (!q || q->qname_hash != qhash ||
 	    bpf_ktime_get_boot_ns() - q->sent_ns > EGRESS_DNS_QUERY_TIMEOUT_NS)
 		return 0;
+	if (!addr6_equal((const __u32 *)q->resolver, (const __u32 *)f->saddr) &&
+	    !cluster_addr(f->family, q->resolver))
+		return 0;
 	bpf_map_delete_elem(&egress_dns_query, &s->qk);
 	return 1;
+}
+
+/* An answer that arrived over loopback teaches only when a resolver on the node sent it
+ * (dns_note_local_answer() at egress); the record is consumed. 1: it did. */
+static __always_inline int dns_sent_by_local_resolver(const struct dns_scratch *s,
+						      const struct flow *f)
+{
+	struct egress_dns_local_key k = {};
+
+	__builtin_memcpy(k.client_addr, f->daddr, 16);
+	k.client_port = f->dport;
+	__builtin_memcpy(&k.dns_id, s->buf, 2);
+	k.family = f->family;
+	if (!bpf_map_lookup_elem(&egress_dns_local, &k))
+		return 0;
+	bpf_map_delete_elem(&egress_dns_local, &k);
+	return 1;
+}
+
+/* Looks the name in the slot up; 1 when it is allowed and may teach: a query-only name (cluster
+ * and search domains, reverse zones) never does. */
+static __always_inline __u32 dns_name_teaches(struct dns_scratch *s, __u32 slot)
+{
+	return dns_name_lookup(slot) && !(s->match.ports.flags & EGRESS_PORTS_QUERY_ONLY);
 }
 
 static __always_inline int dns_trusted(const struct flow *f)
@@ -208,7 +243,7 @@ static __always_inline void dns_walk_answers(struct __sk_buff *skb, struct dns_s
 				return;
 			}
 			dns_name_hash(DNS_SLOT_INGRESS);
-			DNS_V(s->matched) = dns_name_lookup(DNS_SLOT_INGRESS);
+			DNS_V(s->matched) = dns_name_teaches(s, DNS_SLOT_INGRESS);
 		} else if (DNS_V(s->matched) && ((type == DNS_TYPE_A && rdlen == 4) ||
 						 (type == DNS_TYPE_AAAA && rdlen == 16))) {
 			dns_learn_record(skb, dns_off, rd, type == DNS_TYPE_A ? AF_INET : AF_INET6,
@@ -219,9 +254,10 @@ static __always_inline void dns_walk_answers(struct __sk_buff *skb, struct dns_s
 		dns_count(EGRESS_REASON_DNS_TOO_MANY_RECORDS);
 }
 
-/* off: offset of the UDP header; f: the response as received (saddr = the resolver). */
+/* off: offset of the UDP header; f: the response as received (saddr = the resolver); lo: it
+ * arrived over the loopback device. */
 static __always_inline void dns_learn_response(struct __sk_buff *skb, __u32 off,
-					       const struct flow *f)
+					       const struct flow *f, int lo)
 {
 	struct dns_scratch *s;
 	__u32 dns_off = off + DNS_UDP_HDR_LEN, flags, end;
@@ -236,6 +272,10 @@ static __always_inline void dns_learn_response(struct __sk_buff *skb, __u32 off,
 		return;
 	if (dns_copy_message(skb, s, dns_off) < 0) {
 		dns_count(EGRESS_REASON_DNS_MALFORMED);
+		return;
+	}
+	if (lo && !dns_sent_by_local_resolver(s, f)) {
+		dns_count(EGRESS_REASON_DNS_UNTRUSTED);
 		return;
 	}
 	/* RFC 1035 4.1.1: QR 1, opcode 0, one question */
@@ -262,7 +302,7 @@ static __always_inline void dns_learn_response(struct __sk_buff *skb, __u32 off,
 		dns_count(EGRESS_REASON_DNS_NO_QUERY);
 		return;
 	}
-	DNS_V(s->matched) = dns_name_lookup(DNS_SLOT_INGRESS);
+	DNS_V(s->matched) = dns_name_teaches(s, DNS_SLOT_INGRESS);
 	DNS_V(s->an) = dns_u16(s, 6);
 	DNS_V(s->next) = end + 4; /* qtype, qclass */
 	dns_walk_answers(skb, s, dns_off);

@@ -42,6 +42,23 @@ struct {
 	__type(value, __u8);
 } egress_dns_srv6 SEC(".maps");
 
+/* Answers a resolver on the node sent over loopback, and the cgroups of those resolvers (the
+ * sockets bound to port 53 in the node's network namespace, found by egressd): an answer that
+ * arrives over loopback must consume one to teach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_DEFAULT_DNS_LOCAL_ENTRIES);
+	__type(key, struct egress_dns_local_key);
+	__type(value, __u64); /* CLOCK_BOOTTIME it was sent */
+} egress_dns_local SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGRESS_DEFAULT_DNS_RESOLVER_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} egress_dns_resolver_cgroups SEC(".maps");
+
 /* Queries seen at egress and not answered yet; a response must consume one to teach. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

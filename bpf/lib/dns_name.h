@@ -172,11 +172,13 @@ static __always_inline void dns_event_name(struct dns_scratch *s)
 /*
  * Looks up the suffixes of the hashed name, most specific first (name_hash.h): k = 0 exact,
  * k = 1 one-label then multi-label wildcard, k >= 2 multi-label wildcard. Collisions are counted
- * and the walk goes on. 1: matched (s->match, s->match_hash, s->ev_name set); 0: not allowed.
+ * and the walk goes on, under the hook of the slot (a query's check at egress, an answer's at
+ * ingress). 1: matched (s->match, s->match_hash, s->ev_name set); 0: not allowed.
  */
 __attribute__((noinline)) int dns_name_lookup(__u32 slot)
 {
 	struct dns_scratch *s = dns_scratch(slot);
+	__u32 hook = slot == DNS_SLOT_EGRESS ? EGRESS_HOOK_SKB_EGRESS : EGRESS_HOOK_SKB_INGRESS;
 	__u32 labels, off;
 	__u64 h1, h2;
 	int r;
@@ -199,7 +201,7 @@ __attribute__((noinline)) int dns_name_lookup(__u32 slot)
 				r = dns_try(s, h1, h2, EGRESS_NAME_WILDCARD_ONE, labels - 1);
 			if (r < 1) {
 				if (r < 0)
-					count(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_COLLISION);
+					count(hook, EGRESS_REASON_DNS_COLLISION);
 				r = dns_try(s, h1, h2, EGRESS_NAME_WILDCARD_MANY, labels - k);
 			}
 		}
@@ -208,7 +210,7 @@ __attribute__((noinline)) int dns_name_lookup(__u32 slot)
 			return 1;
 		}
 		if (r < 0)
-			count(EGRESS_HOOK_SKB_INGRESS, EGRESS_REASON_DNS_COLLISION);
+			count(hook, EGRESS_REASON_DNS_COLLISION);
 	}
 	return 0;
 }

@@ -30,6 +30,41 @@ static __always_inline int event_due(const struct flow *f)
 	return 1;
 }
 
+/*
+ * True when the flow's cgroup is within its deny-event budget (and charges it): a generic cell rate
+ * (GCRA) with one u64 of state, so a pod making 200k distinct denied flows gets
+ * event_budget_burst events at once and then event_budget_interval_ns apart; the rest is counted
+ * in its entry for the daemon's summary line. The update races with other CPUs of the same
+ * cgroup: at worst a few events more or less than the budget.
+ */
+static __always_inline int within_budget(const struct flow *f, __u8 verdict)
+{
+	struct egress_event_budget fresh = {}, *b;
+	__u64 now = bpf_ktime_get_boot_ns(), tat;
+
+	b = bpf_map_lookup_elem(&egress_event_budget, &f->cgroup_id);
+	if (!b) {
+		fresh.tat_ns = now + event_budget_interval_ns;
+		bpf_map_update_elem(&egress_event_budget, &f->cgroup_id, &fresh, BPF_NOEXIST);
+		return 1;
+	}
+	tat = b->tat_ns > now ? b->tat_ns : now;
+	if (tat - now > event_budget_interval_ns * event_budget_burst) {
+		__sync_fetch_and_add(&b->suppressed, 1);
+		__builtin_memcpy(b->saddr, f->saddr, 16);
+		__builtin_memcpy(b->daddr, f->daddr, 16);
+		b->sport = f->sport;
+		b->dport = f->dport;
+		b->family = f->family;
+		b->proto = f->proto;
+		b->hook = f->hook;
+		b->verdict = verdict;
+		return 0;
+	}
+	b->tat_ns = tat + event_budget_interval_ns;
+	return 1;
+}
+
 /* with_task: the hook runs in the sending process (sock_addr hooks), so pid/comm are its. */
 static __always_inline void emit_deny(const struct flow *f, __u8 verdict, __u32 reason,
 				      int with_task)
@@ -38,6 +73,10 @@ static __always_inline void emit_deny(const struct flow *f, __u8 verdict, __u32 
 
 	if (!event_due(f)) {
 		count(f->hook, EGRESS_REASON_EVENT_RATE_LIMITED);
+		return;
+	}
+	if (!within_budget(f, verdict)) {
+		count(f->hook, EGRESS_REASON_EVENT_BUDGET);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&egress_events, sizeof(*e), 0);

@@ -106,4 +106,13 @@ struct {
 	__uint(max_entries, EGRESS_DEFAULT_RINGBUF_BYTES);
 } egress_events SEC(".maps");
 
+/* The per-cgroup deny-event budget (lib/events.h): one pod cannot crowd the others out of the
+ * deny log; what is over it is counted per cgroup and summarised by the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_DEFAULT_BUDGET_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct egress_event_budget);
+} egress_event_budget SEC(".maps");
+
 #endif

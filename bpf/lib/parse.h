@@ -24,6 +24,10 @@ struct pkt_info {
 	__u8 has_l4;	  /* 0 for non-first fragments and truncated headers */
 	__u8 error_reply; /* an ICMP error about a packet the destination sent us */
 	__u8 neighbor;	  /* IPv6 ND / router discovery / MLD */
+	/* Nothing in the header can send the packet elsewhere than its destination field says
+	 * (lib/origin.h plain_header): IPv4 without options (IHL 5), IPv6 whose next header is
+	 * TCP or UDP. */
+	__u8 plain;
 };
 
 /* ICMPv4 errors (RFC 792, RFC 1812 4.3.2.3): unreachable, source quench, redirect, time
@@ -74,6 +78,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, __u32 off, struct f
 		return -1;
 	f->family = AF_INET;
 	f->proto = ip.protocol;
+	pi->plain = ip.ihl == 5;
 	__builtin_memcpy(f->saddr, &ip.saddr, 4);
 	__builtin_memcpy(f->daddr, &ip.daddr, 4);
 	/* Non-first fragments carry no L4 header: judged by address alone. */
@@ -125,6 +130,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, __u32 off, struct f
 	__builtin_memcpy(f->daddr, &ip.daddr, 16);
 	nexthdr = ip.nexthdr;
 	l4 = off + sizeof(ip);
+	pi->plain = nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP;
 	/* Extension headers (RFC 8200 4): a bounded walk; what is left unparsed is judged by
 	 * address with no port. */
 #pragma unroll

@@ -135,6 +135,26 @@ static __always_inline __u32 judge(const struct flow *f)
 	return judge6(f->daddr, f->proto, f->dport);
 }
 
+/* An address of the cluster: a floor entry of a clusterCIDR (pods, services, nodes, the node's
+ * own resolvers), which userspace marks EGRESS_PORTS_CLUSTER. */
+static __always_inline int cluster_addr(__u8 family, const __u8 *addr)
+{
+	const struct egress_ports *p;
+
+	if (family == AF_INET) {
+		struct egress_lpm4_key k = {.prefixlen = 32};
+
+		__builtin_memcpy(k.addr, addr, 4);
+		p = bpf_map_lookup_elem(&egress_floor4, &k);
+	} else {
+		struct egress_lpm6_key k = {.prefixlen = 128};
+
+		__builtin_memcpy(k.addr, addr, 16);
+		p = bpf_map_lookup_elem(&egress_floor6, &k);
+	}
+	return p && (p->flags & EGRESS_PORTS_CLUSTER);
+}
+
 /* Did this peer send a datagram to our local port recently (we are answering it)? */
 static __always_inline int is_udp_peer(const struct flow *f)
 {

@@ -13,6 +13,9 @@
 const volatile __u32 egress_layout_version = EGRESS_MAP_LAYOUT_VERSION;
 /* Minimum gap between two deny events of one flow. */
 const volatile __u64 event_window_ns = EGRESS_EVENT_WINDOW_NS;
+/* The per-cgroup deny budget as a generic cell rate: one event per interval, `burst` ahead. */
+const volatile __u64 event_budget_interval_ns = 1000000000ULL / EGRESS_EVENT_BUDGET_RATE;
+const volatile __u64 event_budget_burst = EGRESS_EVENT_BUDGET_BURST;
 /* How long after its last datagram a UDP peer may still be answered. */
 const volatile __u64 udp_peer_ttl_ns = EGRESS_UDP_PEER_TTL_NS;
 /* The loader sets this when the kernel lets sock_addr programs call bpf_get_current_pid_tgid and

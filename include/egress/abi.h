@@ -27,8 +27,11 @@
 #define EGRESS_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 #endif
 
-/* 2: counters with headroom (EGRESS_COUNTER_HOOKS x EGRESS_COUNTER_REASONS). */
-#define EGRESS_MAP_LAYOUT_VERSION 2
+/* 2: counters with headroom (EGRESS_COUNTER_HOOKS x EGRESS_COUNTER_REASONS).
+ * 3: egress_config knows the pods' cgroup, DNS queries are keyed by the local address and hold
+ *    their resolver, dns settings carry the query policy; the event budget and loopback-answer
+ *    maps. */
+#define EGRESS_MAP_LAYOUT_VERSION 3
 #define EGRESS_EVENT_SCHEMA_VERSION 1
 
 /* ---- size limits ------------------------------------------------------------------------- */
@@ -57,6 +60,11 @@
 #define EGRESS_DEFAULT_RINGBUF_BYTES (1u << 20)
 /* Per-flow deny-event rate limit: at most one event per flow and window. */
 #define EGRESS_EVENT_WINDOW_NS 1000000000ULL
+/* Per-cgroup deny-event budget: one pod cannot crowd the others out of the deny log. */
+#define EGRESS_EVENT_BUDGET_RATE 50
+#define EGRESS_EVENT_BUDGET_BURST 200
+#define EGRESS_DEFAULT_BUDGET_ENTRIES 16384
+#define EGRESS_DEFAULT_DNS_LOCAL_ENTRIES 4096
 /* How long a UDP peer seen at ingress may be answered (refreshed by every inbound datagram). */
 #define EGRESS_UDP_PEER_TTL_NS (300ULL * 1000000000ULL)
 
@@ -215,7 +223,11 @@ struct egress_ports {
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_ports) == 72, "egress_ports layout");
 
-#define EGRESS_PORTS_FLOOR 0x01 /* safety floor entry: never removed by a policy change */
+#define EGRESS_PORTS_FLOOR 0x01	  /* safety floor entry: never removed by a policy change */
+#define EGRESS_PORTS_CLUSTER 0x02 /* floor entry of a cluster CIDR (pods, services, nodes) */
+/* name-rule entry that only lets a DNS query through (cluster and search domains, reverse
+ * zones): never learned from, allows no port */
+#define EGRESS_PORTS_QUERY_ONLY 0x04
 
 /* LPM keys: prefixlen counts the address bits; address in network byte order. */
 struct egress_lpm4_key {
@@ -300,8 +312,14 @@ struct egress_config {
 	__u64 heartbeat_ns;	  /* CLOCK_BOOTTIME of the daemon's last heartbeat */
 	__u64 heartbeat_stale_ns; /* fail-open: heartbeat older than this -> audit */
 	__u64 policy_generation;
+	/* The cgroup every pod's cgroup descends from (kubelet's kubepods[.slice]) and its depth below
+	 * the cgroup2 root: packets of sockets below it are a pod's own, never the kernel's (0: no
+	 * pods known, every socket is taken as the node's). */
+	__u64 pods_cgroup_id;
+	__u32 pods_cgroup_level;
+	__u32 pad2;
 };
-EGRESS_STATIC_ASSERT(sizeof(struct egress_config) == 32, "egress_config layout");
+EGRESS_STATIC_ASSERT(sizeof(struct egress_config) == 48, "egress_config layout");
 
 /* ---- events (ring buffer) ---------------------------------------------------------------- */
 
@@ -361,34 +379,77 @@ EGRESS_STATIC_ASSERT(sizeof(struct egress_learn_event) == 176, "egress_learn_eve
 /* DNS learning settings (array map egress_dns_cfg, key 0), written by the daemon and pinned, so
  * that an adopting daemon finds the check key the name-rule map was written with. All zero (never
  * written) means: check key 0 and the EGRESS_DNS_DEFAULT_* values. */
+enum egress_query_policy {
+	EGRESS_QUERY_POLICY_ALLOWED = 0, /* queries for names outside the policy are refused */
+	EGRESS_QUERY_POLICY_ANY = 1,
+};
+
 struct egress_dns_settings {
 	__u64 check_key; /* egress_name_check_init()'s key for egress_names' check hashes */
 	__u32 min_ttl_s;
 	__u32 max_ttl_s;
 	__u32 grace_s;
-	__u32 pad;
+	__u8 query_policy; /* enum egress_query_policy */
+	__u8 pad[3];
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_settings) == 24, "egress_dns_settings layout");
 
-/* An outstanding query, recorded by cgroup_skb/egress and consumed by the response at ingress
- * (LRU hash egress_dns_query). Keyed by what both directions see without a socket cookie (which
- * BPF_PROG_TEST_RUN cannot reproduce): the socket's cgroup, its local port and the DNS id. The
- * resolver address is left out on purpose: a ClusterIP query is DNATed before cgroup egress,
- * while the answer arrives un-NATed; trust in the source is checked separately. */
+/* An outstanding query, recorded by cgroup_skb/egress once the query passed the verdict, and
+ * consumed by the response at ingress (LRU hash egress_dns_query). Keyed by the socket as both
+ * directions see it: its cgroup, local address and port (one socket per address and port in a
+ * network namespace; the socket cookie would do too, but BPF_PROG_TEST_RUN gives every run a fresh
+ * dummy socket), and the DNS id. The value holds the resolver it was sent to: the answer must come
+ * from it — or, for a query DNATed before cgroup egress (a host process asking a ClusterIP, sent to
+ * a cluster address), from any trusted resolver, as the reply arrives un-NATed from the ClusterIP. */
 struct egress_dns_query_key {
 	__u64 cgroup_id;
+	__u8 local_addr[16]; /* network order, IPv4 in the first 4 bytes */
 	__be16 local_port;
 	__be16 dns_id; /* as on the wire */
 	__u8 family;   /* AF_INET or AF_INET6 */
 	__u8 pad[3];
 };
-EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_key) == 16, "egress_dns_query_key layout");
+EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_key) == 32, "egress_dns_query_key layout");
 
 struct egress_dns_query_value {
 	__u64 qname_hash; /* sh1 of the whole question name (include/egress/name_hash.h) */
 	__u64 sent_ns;	  /* CLOCK_BOOTTIME */
+	__u8 resolver[16];
 };
-EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_value) == 16, "egress_dns_query_value layout");
+EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_query_value) == 32, "egress_dns_query_value layout");
+
+/* An answer a resolver on the node sent over the loopback device (LRU hash egress_dns_local):
+ * recorded at cgroup_skb/egress when the sending socket's cgroup is a local resolver's
+ * (egress_dns_resolver_cgroups, written by egressd from the sockets bound to port 53 in the node's
+ * network namespace), consumed at ingress. An answer that arrives over loopback teaches only with
+ * one: a process that forges a resolver's answer to itself is not the resolver. */
+struct egress_dns_local_key {
+	__u8 client_addr[16];
+	__be16 client_port;
+	__be16 dns_id;
+	__u8 family;
+	__u8 pad[3];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_local_key) == 24, "egress_dns_local_key layout");
+
+/* The per-cgroup deny-event budget (LRU hash egress_event_budget, key: cgroup id): a generic cell
+ * rate (GCRA) of EGRESS_EVENT_BUDGET_RATE events a second with a burst of
+ * EGRESS_EVENT_BUDGET_BURST; what is over it is counted here, with the last such deny as an
+ * example, and summarised by the daemon in one deny-log line per cgroup and heartbeat. */
+struct egress_event_budget {
+	__u64 tat_ns;	  /* theoretical arrival time of the next event (CLOCK_BOOTTIME) */
+	__u64 suppressed; /* events over the budget since the map entry was made (only grows) */
+	/* the last deny over the budget (CPUs racing may mix two of them: it is an example) */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be16 sport;
+	__be16 dport;
+	__u8 family;
+	__u8 proto;
+	__u8 hook;
+	__u8 verdict;
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_event_budget) == 56, "egress_event_budget layout");
 
 /* Trusted resolvers (hash maps egress_dns_srv4/6, value __u8 1): network byte order. */
 struct egress_dns_resolver4_key {

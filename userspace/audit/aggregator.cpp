@@ -42,7 +42,7 @@ bool Aggregator::merge(const DenyEvent& event) {
 	auto it = index_.find(FlowKey::of(event));
 	if (it == index_.end())
 		return false;
-	++it->second->record.count;
+	it->second->record.count += event.count;
 	return true;
 }
 

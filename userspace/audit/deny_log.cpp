@@ -106,6 +106,7 @@ void DenyLog::ingest(const DenyEvent& event) {
 	uint64_t now = clock_.boot_ns();
 	DenyRecord record;
 	record.event = event;
+	record.count = event.count;
 	record.time = boot_to_wall(event.ts_ns, now, clock_.wall());
 	if (resolver_)
 		record.attribution = resolver_->resolve(event.cgroup_id);

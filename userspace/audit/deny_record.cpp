@@ -83,6 +83,10 @@ nlohmann::ordered_json to_json(const DenyRecord& r, std::string_view node) {
 		j["pid"] = e.pid;
 	if (!e.comm.empty())
 		j["comm"] = e.comm;
+	if (e.reason == EGRESS_REASON_EVENT_BUDGET)
+		j["summary"] = std::to_string(r.count) + " more denies from cgroup " +
+		               std::to_string(e.cgroup_id) +
+		               " suppressed: over its budget of deny events (the last one is shown)";
 	return j;
 }
 

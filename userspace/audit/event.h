@@ -30,6 +30,9 @@ struct DenyEvent {
 	IpAddress dst;
 	std::string comm; // "" when the hook has no process context
 	uint64_t sock_cookie = 0;
+	// Kernel events this one stands for: 1 for a ring-buffer record; N for the daemon's summary of
+	// a cgroup's denies over its budget (reason EGRESS_REASON_EVENT_BUDGET, the last one's flow).
+	uint64_t count = 1;
 };
 
 struct LearnEvent {

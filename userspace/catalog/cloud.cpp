@@ -93,10 +93,12 @@ constexpr Region kGovernmentRegions[] = {
 };
 
 constexpr CloudInfo kClouds[] = {
-    {Cloud::azure_cloud, "AzureCloud", "Public", "ServiceTags_Public_<date>.json", kPublicRegions},
-    {Cloud::azure_china_cloud, "AzureChinaCloud", "China", "ServiceTags_China_<date>.json", kChinaRegions},
+    {Cloud::azure_cloud, "AzureCloud", "Public", "ServiceTags_Public_<date>.json", kPublicRegions,
+     "internal.cloudapp.net"},
+    {Cloud::azure_china_cloud, "AzureChinaCloud", "China", "ServiceTags_China_<date>.json", kChinaRegions,
+     "internal.chinacloudapp.cn"},
     {Cloud::azure_us_government, "AzureUSGovernment", "AzureGovernment",
-     "ServiceTags_AzureGovernment_<date>.json", kGovernmentRegions},
+     "ServiceTags_AzureGovernment_<date>.json", kGovernmentRegions, "internal.usgovcloudapp.net"},
 };
 
 constexpr std::string_view kAll = "all";

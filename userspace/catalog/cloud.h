@@ -35,6 +35,9 @@ struct CloudInfo {
 	std::string_view service_tags_cloud; // the `cloud` field of its ServiceTags file: "Public"
 	std::string_view service_tags_file;  // the download's name: "ServiceTags_Public_<date>.json"
 	std::span<const Region> regions;     // every ARM location, sorted by location
+	// Azure DNS's name suffix for the VMs of a VNet without custom DNS (a node's resolv.conf
+	// `search` line holds <id>.<region>.internal.cloudapp.net and the like).
+	std::string_view internal_dns_suffix;
 };
 
 // The real clouds (without `all`), in enum order.

@@ -42,6 +42,8 @@ public:
 	audit::NameIndex& names() { return names_; }
 	const DenyFeed& feed() const { return *feed_; }
 	audit::DenyLogStats stats() const { return log_->stats(); }
+	// A deny the daemon made itself (a budget summary, budget_summary.h), logged like the kernel's.
+	void record(const audit::DenyEvent& event) { log_->record(event); }
 	// Flushes the deny log (every open window) and hands the last lines to the followers.
 	void stop();
 

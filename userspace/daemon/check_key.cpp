@@ -54,12 +54,14 @@ Result<CheckKeyChoice> choose_check_key(const kernel::DnsMaps& maps, bool adopte
 	return CheckKeyChoice{*key, true};
 }
 
-egress_dns_settings dns_settings(uint64_t check_key, const policy::DnsTiming& timing) {
+egress_dns_settings dns_settings(uint64_t check_key, const policy::DnsSettings& dns) {
 	egress_dns_settings s{};
 	s.check_key = check_key;
-	s.min_ttl_s = seconds(timing.min_ttl);
-	s.max_ttl_s = seconds(timing.max_ttl);
-	s.grace_s = seconds(timing.grace);
+	s.min_ttl_s = seconds(dns.min_ttl);
+	s.max_ttl_s = seconds(dns.max_ttl);
+	s.grace_s = seconds(dns.grace);
+	s.query_policy = dns.query_policy == policy::QueryPolicy::any ? EGRESS_QUERY_POLICY_ANY
+	                                                              : EGRESS_QUERY_POLICY_ALLOWED;
 	// max 0 would make the kernel fall back to its defaults (an all-zero entry means "unset").
 	if (s.max_ttl_s == 0)
 		s.max_ttl_s = 1;

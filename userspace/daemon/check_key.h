@@ -31,6 +31,6 @@ struct CheckKeyChoice {
 Result<CheckKeyChoice> choose_check_key(const kernel::DnsMaps& maps, bool adopted);
 
 // The settings the kernel learner reads: the key, the TTL clamp and grace of config `dns`.
-egress_dns_settings dns_settings(uint64_t check_key, const policy::DnsTiming& timing);
+egress_dns_settings dns_settings(uint64_t check_key, const policy::DnsSettings& dns);
 
 } // namespace egress::daemon

@@ -13,6 +13,7 @@
 #include "daemon/map_sync.h"
 #include "daemon/trusted_resolvers.h"
 #include "kernel/dns_maps.h"
+#include "kernel/map_writer.h"
 
 namespace egress::daemon {
 
@@ -46,12 +47,12 @@ Result<policy::Config> load_inputs(Daemon::State& s, std::string& config_text) {
 
 // The datapath: fresh, or adopting what a previous egressd left pinned (no enforcement gap).
 Status open_datapath(Daemon::State& s, const policy::Config& config) {
+	auto mount = cgroup2_mount();
 	s.cgroup_path = config.cgroup_path;
 	if (s.cgroup_path.empty()) {
-		auto root = cgroup2_mount();
-		if (!root.ok())
-			return std::move(root).error();
-		s.cgroup_path = *root;
+		if (!mount.ok())
+			return std::move(mount).error();
+		s.cgroup_path = *mount;
 	}
 	auto uplink = UplinkFollower::open(config.uplink);
 	if (!uplink.ok())
@@ -66,6 +67,8 @@ Status open_datapath(Daemon::State& s, const policy::Config& config) {
 	if (!dp.ok())
 		return std::move(dp).error().wrap("loading the datapath");
 	s.dp.emplace(std::move(*dp));
+	// A cgroupPath outside the mount is refused by the loader above; levels count from the mount.
+	s.node.emplace(*s.dp, mount.ok() ? *mount : s.cgroup_path, s.cgroup_path);
 	return ok_status();
 }
 
@@ -111,12 +114,13 @@ Status open_audit(Daemon::State& s, const policy::Config& config) {
 // The first policy, then the programs.
 Status enforce_first(Daemon::State& s, const policy::Config& config) {
 	auto t0 = std::chrono::steady_clock::now();
-	auto first = s.policy->build(config, s.resolvers_for(config));
+	auto first = s.policy->build(config, s.node_dns_for(config));
 	if (!first.ok())
 		return std::move(first).error();
 	EGRESS_TRY_CTX(s.policy->apply(std::move(*first)), "writing the policy");
 	double apply_ms = ms_since(t0);
 	s.policy_applied();
+	s.follow_node_processes(); // before attach: the first packet already knows pods from the node
 	EGRESS_TRY_CTX(s.dp->attach(), "attaching");
 	EGRESS_TRY(s.uplink->start(*s.dp, *s.loop));
 	log::info(kComponent) << (s.dp->adopted() ? "re-attached" : "attached") << " to cgroup "
@@ -214,8 +218,9 @@ std::string Daemon::State::node_name() const {
 	return host;
 }
 
-std::vector<IpAddress> Daemon::State::resolvers_for(const policy::Config& config) const {
+NodeDns Daemon::State::node_dns_for(const policy::Config& config) const {
 	std::vector<IpAddress> node;
+	NodeDns out;
 	if (!opts.resolv_conf.empty()) {
 		auto text = read_text_file(opts.resolv_conf);
 		if (text.ok()) {
@@ -223,13 +228,15 @@ std::vector<IpAddress> Daemon::State::resolvers_for(const policy::Config& config
 			for (const auto& why : parsed.ignored)
 				log::warn(kComponent) << opts.resolv_conf << ": " << why;
 			node = std::move(parsed.nameservers);
+			out.search_domains = std::move(parsed.search_domains);
 		} else if (text.error().code() != ENOENT) {
 			// A node without resolv.conf has no resolvers of its own: dnsServers alone are
 			// trusted.
 			log::warn(kComponent) << "reading the node's resolvers: " << text.error().to_string();
 		}
 	}
-	return trusted_resolvers(config.dns_servers, node);
+	out.resolvers = trusted_resolvers(config.dns_servers, node);
+	return out;
 }
 
 // What follows a policy taking effect, outside the kernel's policy maps.
@@ -267,7 +274,7 @@ Status Daemon::State::reload(const std::string& trigger) {
 		log::warn(kComponent)
 		    << "config key " << key << " changed: it takes effect at the next restart";
 	keep_restart_only_keys(running, *config);
-	auto next = policy->build(*config, resolvers_for(*config));
+	auto next = policy->build(*config, node_dns_for(*config));
 	if (!next.ok())
 		return fail(std::move(next).error(), true);
 	if (auto st = policy->apply(std::move(*next)); !st.ok())
@@ -283,9 +290,49 @@ Status Daemon::State::reload(const std::string& trigger) {
 	return ok_status();
 }
 
+// The pods' cgroup (until found) and the node's resolvers' cgroups (node_processes.h).
+void Daemon::State::follow_node_processes() {
+	if (!pods_cgroup_known) {
+		if (auto pods = node->find_pods_cgroup()) {
+			if (auto st = policy->set_pods_cgroup(pods->id, pods->level); st.ok()) {
+				pods_cgroup_known = true;
+				log::info(kComponent) << "pods' cgroup: " << pods->path << " (id " << pods->id
+				                      << ", level " << pods->level << ")";
+			} else {
+				log::warn(kComponent) << st.error().to_string();
+			}
+		}
+	}
+	auto changed = node->refresh_resolver_cgroups(policy->active().desired.resolvers);
+	if (!changed.ok())
+		log::warn(kComponent) << "finding the node's resolvers: " << changed.error().to_string();
+	else if (*changed)
+		log::info(kComponent) << "the node's resolvers run in " << node->resolver_cgroup_ids().size()
+		                      << " cgroup(s); their loopback answers may teach";
+}
+
+// One deny-log line per cgroup that went over its deny-event budget since the last heartbeat.
+void Daemon::State::summarise_budgets() {
+	auto map =
+	    kernel::TypedMap<uint64_t, egress_event_budget>::open(dp->map_fd(kernel::MapId::event_budget));
+	if (!map.ok()) {
+		log::debug(kComponent) << "opening the deny budgets: " << map.error().to_string();
+		return;
+	}
+	auto entries = map->entries();
+	if (!entries.ok()) {
+		log::debug(kComponent) << "reading the deny budgets: " << entries.error().to_string();
+		return;
+	}
+	for (const auto& e : budgets.take(*entries, boot_ns(), policy->active().generation))
+		audit->record(e);
+}
+
 void Daemon::State::heartbeat() {
 	if (auto st = policy->heartbeat(); !st.ok())
 		log::error(kComponent) << st.error().to_string();
+	follow_node_processes();
+	summarise_budgets();
 	if (auto c = dp->counters(); c.ok())
 		(void)metrics.update_from_kernel_counters(*c);
 	auto stats = audit->stats();

@@ -16,11 +16,13 @@
 #include "catalog/catalog.h"
 #include "daemon/active_resolution.h"
 #include "daemon/audit_trail.h"
+#include "daemon/budget_summary.h"
 #include "daemon/config_watcher.h"
 #include "daemon/control_server.h"
 #include "daemon/daemon.h"
 #include "daemon/event_loop.h"
 #include "daemon/http_server.h"
+#include "daemon/node_processes.h"
 #include "daemon/policy_applier.h"
 #include "daemon/uplink_follower.h"
 #include "kernel/datapath.h"
@@ -58,6 +60,9 @@ struct Daemon::State {
 	std::unique_ptr<AuditTrail> audit;
 	std::optional<UplinkFollower> uplink;
 
+	std::optional<NodeProcesses> node;
+	BudgetSummaries budgets;
+	bool pods_cgroup_known = false;
 	std::optional<ConfigWatcher> watcher;
 	std::optional<ControlServer> control;
 	std::optional<HttpServer> http;
@@ -70,10 +75,12 @@ struct Daemon::State {
 	bool ready = false;
 
 	// daemon.cpp
-	std::vector<IpAddress> resolvers_for(const policy::Config& config) const;
+	NodeDns node_dns_for(const policy::Config& config) const;
 	Status reload(const std::string& trigger);
 	void policy_applied();
 	void heartbeat();
+	void follow_node_processes();
+	void summarise_budgets();
 	void collect();
 	void on_signal();
 	void on_config_change();

@@ -8,6 +8,7 @@
 #include "kernel/dns_maps.h"
 #include "policy/compiler.h"
 #include "policy/service_tags.h"
+#include "verdict/query_names.h"
 
 namespace egress::daemon {
 namespace {
@@ -31,7 +32,7 @@ PolicyApplier::PolicyApplier(kernel::Datapath& dp, const catalog::Catalog& catal
 }
 
 Result<ActivePolicy> build_policy(const policy::Config& config, const catalog::Catalog& catalog,
-                                  uint64_t check_key, std::vector<IpAddress> resolvers) {
+                                  uint64_t check_key, NodeDns node) {
 	ActivePolicy next;
 	next.config = config;
 	std::optional<policy::ServiceTags> tags;
@@ -45,11 +46,15 @@ Result<ActivePolicy> build_policy(const policy::Config& config, const catalog::C
 	if (!compiled.ok())
 		return std::move(compiled).error().wrap("compiling the policy");
 	next.compiled = std::move(*compiled);
-	auto desired = verdict::build_desired_state(next.compiled, check_key);
+	auto query_only =
+	    verdict::query_only_names(config.cloud, config.dns.cluster_domain, node.search_domains);
+	for (const auto& why : query_only.ignored)
+		log::warn(kComponent) << "dns: " << why;
+	auto desired = verdict::build_desired_state(next.compiled, check_key, query_only.suffixes);
 	if (!desired.ok())
 		return std::move(desired).error().wrap("building the datapath state");
 	next.desired = std::move(*desired);
-	next.desired.resolvers = std::move(resolvers);
+	next.desired.resolvers = std::move(node.resolvers);
 	return next;
 }
 
@@ -122,6 +127,16 @@ Status PolicyApplier::apply(ActivePolicy next) {
 	active_ = std::move(next);
 	kernel_config_ = cfg;
 	last_maps_ms_ = ms_since(t0);
+	return ok_status();
+}
+
+Status PolicyApplier::set_pods_cgroup(uint64_t id, uint32_t level) {
+	egress_config cfg = kernel_config_;
+	cfg.pods_cgroup_id = id;
+	cfg.pods_cgroup_level = level;
+	cfg.heartbeat_ns = boot_ns();
+	EGRESS_TRY_CTX(dp_.write_config(cfg), "writing the pods' cgroup into the config map");
+	kernel_config_ = cfg;
 	return ok_status();
 }
 

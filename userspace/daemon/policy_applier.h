@@ -16,6 +16,7 @@
 #include "catalog/catalog.h"
 #include "common/ip_address.h"
 #include "common/result.h"
+#include "daemon/trusted_resolvers.h"
 #include "kernel/datapath.h"
 #include "policy/compiled_policy.h"
 #include "policy/config.h"
@@ -32,9 +33,10 @@ struct ActivePolicy {
 };
 
 // Compiles `config` (with its ServiceTags file) and computes the maps with `check_key`, trusting
-// `resolvers` for DNS learning. Pure apart from reading the ServiceTags file.
+// the node's resolvers for DNS learning and letting its search domains be queried. Pure apart
+// from reading the ServiceTags file.
 Result<ActivePolicy> build_policy(const policy::Config& config, const catalog::Catalog& catalog,
-                                  uint64_t check_key, std::vector<IpAddress> resolvers);
+                                  uint64_t check_key, NodeDns node);
 
 class PolicyApplier {
 public:
@@ -44,8 +46,8 @@ public:
 	              std::chrono::milliseconds heartbeat_stale, std::optional<egress_config> adopted);
 
 	// build_policy() with this installation's check key. Touches nothing.
-	Result<ActivePolicy> build(const policy::Config& config, std::vector<IpAddress> resolvers) const {
-		return build_policy(config, catalog_, check_key_, std::move(resolvers));
+	Result<ActivePolicy> build(const policy::Config& config, NodeDns node) const {
+		return build_policy(config, catalog_, check_key_, std::move(node));
 	}
 
 	// Writes `next`; on success it is the active policy, with the next generation. On failure the
@@ -54,6 +56,8 @@ public:
 
 	// The config map again with a fresh heartbeat (failMode: open relies on it).
 	Status heartbeat();
+	// Tells the datapath which cgroup the pods' cgroups descend from (egress_config), at once.
+	Status set_pods_cgroup(uint64_t id, uint32_t level);
 
 	const ActivePolicy& active() const { return active_; }
 	uint64_t check_key() const { return check_key_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 namespace egress::daemon {
 namespace {
@@ -21,6 +22,24 @@ std::vector<std::string> texts(const std::vector<IpAddress>& ips) {
 	return out;
 }
 
+// `search a b c` or `domain a`: the domains, else nullopt.
+std::optional<std::vector<std::string>> search_line(std::string_view line) {
+	for (std::string_view keyword : {"search", "domain"}) {
+		if (line.size() <= keyword.size() || line.substr(0, keyword.size()) != keyword ||
+		    (line[keyword.size()] != ' ' && line[keyword.size()] != '\t'))
+			continue;
+		std::vector<std::string> out;
+		std::string_view rest = trim(line.substr(keyword.size()));
+		while (!rest.empty()) {
+			size_t ws = rest.find_first_of(" \t");
+			out.emplace_back(rest.substr(0, ws));
+			rest = ws == std::string_view::npos ? std::string_view() : trim(rest.substr(ws));
+		}
+		return out;
+	}
+	return std::nullopt;
+}
+
 } // namespace
 
 ResolvConf parse_resolv_conf(std::string_view text) {
@@ -34,6 +53,8 @@ ResolvConf parse_resolv_conf(std::string_view text) {
 		if (size_t c = line.find_first_of("#;"); c != std::string_view::npos)
 			line = line.substr(0, c);
 		line = trim(line);
+		if (auto domains = search_line(line))
+			out.search_domains = std::move(*domains);
 		constexpr std::string_view kKeyword = "nameserver";
 		if (line.size() <= kKeyword.size() || line.substr(0, kKeyword.size()) != kKeyword ||
 		    (line[kKeyword.size()] != ' ' && line[kKeyword.size()] != '\t'))

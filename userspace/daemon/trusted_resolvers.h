@@ -18,14 +18,22 @@
 namespace egress::daemon {
 
 struct ResolvConf {
-	std::vector<IpAddress> nameservers; // in file order, duplicates removed
-	std::vector<std::string> ignored;   // "line 3: nameserver bogus: <why>"
+	std::vector<IpAddress> nameservers;      // in file order, duplicates removed
+	std::vector<std::string> search_domains; // of the last `search` or `domain` line, as written
+	std::vector<std::string> ignored;        // "line 3: nameserver bogus: <why>"
 };
 
 // resolv.conf(5): `nameserver ADDRESS` lines; `#` and `;` start comments; an IPv6 zone id
-// ("fe80::1%eth0") is dropped, since the kernel compares the bare address. Other keywords
-// (search, options, domain) are not ours.
+// ("fe80::1%eth0") is dropped, since the kernel compares the bare address. `search` and `domain`
+// give the search list (the last such line wins, as in glibc); `options` is not ours.
 ResolvConf parse_resolv_conf(std::string_view text);
+
+// What the node's resolv.conf contributes to a policy: its resolvers are trusted, its search
+// domains may always be queried (verdict/query_names.h).
+struct NodeDns {
+	std::vector<IpAddress> resolvers; // trusted_resolvers() of dnsServers and the node's
+	std::vector<std::string> search_domains;
+};
 
 // Sorted, unique union of the config's servers and the node's.
 std::vector<IpAddress> trusted_resolvers(const std::vector<IpAddress>& dns_servers,

@@ -110,6 +110,7 @@ namespace {
 struct Merged {
 	uint32_t rule_id;
 	std::vector<egress_port_range> ports;
+	bool query_only; // every input of the pattern was query-only
 };
 using MergedRules = std::map<Pattern, Merged>;
 
@@ -145,7 +146,8 @@ std::vector<egress_port_range> covering_ports(const MergedRules& rules, const Pa
 }
 
 Result<NameRuleEntry> make_entry(const Pattern& pattern, uint32_t rule_id,
-                                 const std::vector<egress_port_range>& ports, uint64_t check_key) {
+                                 const std::vector<egress_port_range>& ports, bool query_only,
+                                 uint64_t check_key) {
 	if (ports.size() > EGRESS_MAX_PORT_RANGES)
 		return Error("name rule " + pattern.to_string() + ": " + std::to_string(ports.size()) +
 		                 " port ranges after merging, the kernel holds at most " +
@@ -163,6 +165,7 @@ Result<NameRuleEntry> make_entry(const Pattern& pattern, uint32_t rule_id,
 	e.value.kind = e.key.kind;
 	e.value.labels = h.labels;
 	e.value.ports.rule_id = rule_id;
+	e.value.ports.flags = query_only ? EGRESS_PORTS_QUERY_ONLY : 0;
 	e.value.ports.n_ranges = static_cast<uint8_t>(ports.size());
 	for (size_t i = 0; i < ports.size(); ++i)
 		e.value.ports.ranges[i] = ports[i];
@@ -174,15 +177,22 @@ Result<NameRuleEntry> make_entry(const Pattern& pattern, uint32_t rule_id,
 Result<std::vector<NameRuleEntry>> rule_entries(const std::vector<NameRuleInput>& rules, uint64_t check_key) {
 	MergedRules distinct;
 	for (const auto& r : rules) {
-		auto [it, inserted] = distinct.try_emplace(r.pattern, Merged{r.rule_id, r.ports});
-		if (!inserted)
-			it->second.ports.insert(it->second.ports.end(), r.ports.begin(), r.ports.end());
+		auto [it, inserted] =
+		    distinct.try_emplace(r.pattern, Merged{r.rule_id, r.ports, r.query_only});
+		if (inserted)
+			continue;
+		it->second.ports.insert(it->second.ports.end(), r.ports.begin(), r.ports.end());
+		if (it->second.query_only && !r.query_only) // the allowing rule names the entry
+			it->second.rule_id = r.rule_id;
+		it->second.query_only = it->second.query_only && r.query_only;
 	}
 	std::map<std::pair<uint64_t, uint8_t>, std::string> owners; // key -> pattern text
 	std::vector<NameRuleEntry> entries;
 	for (const auto& [pattern, merged] : distinct) {
+		auto ports = covering_ports(distinct, pattern, merged);
+		// Query-only inputs have no ports: ports here come from an allowing rule.
 		auto e =
-		    make_entry(pattern, merged.rule_id, covering_ports(distinct, pattern, merged), check_key);
+		    make_entry(pattern, merged.rule_id, ports, merged.query_only && ports.empty(), check_key);
 		if (!e.ok())
 			return std::move(e).error();
 		auto [it, inserted] = owners.try_emplace({e->key.hash, e->key.kind}, pattern.to_string());

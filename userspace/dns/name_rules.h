@@ -36,6 +36,10 @@ struct NameRuleInput {
 	Pattern pattern;
 	uint32_t rule_id = 0;
 	std::vector<egress_port_range> ports; // host byte order, as in abi.h
+	// A name that may be queried but never teaches (verdict/query_names.h): no ports. Its entry
+	// carries EGRESS_PORTS_QUERY_ONLY unless an allowing rule of the same or a covering pattern
+	// gives it ports.
+	bool query_only = false;
 };
 
 struct NameRuleEntry {

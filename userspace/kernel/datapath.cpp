@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/cgroup.h"
 #include "common/logger.h"
 #include "egress.skel.h"
 #include "kernel/feature_probe.h"
@@ -71,15 +72,6 @@ struct Datapath::Impl {
 	bool pins_persist = true; // false when load() mounted the bpffs itself
 	egress_install_info install{};
 };
-
-Result<uint64_t> cgroup_id_of(const std::string& cgroup_path) {
-	struct stat st {};
-	if (stat(cgroup_path.c_str(), &st) != 0)
-		return Error::from_errno(errno, "stat " + cgroup_path);
-	if (!S_ISDIR(st.st_mode))
-		return Error(cgroup_path + " is not a cgroup directory", ENOTDIR);
-	return static_cast<uint64_t>(st.st_ino);
-}
 
 namespace {
 

@@ -101,7 +101,4 @@ private:
 // empty or missing pin dir is success.
 Status uninstall(const std::string& pin_dir);
 
-// The cgroup id BPF reports for a cgroup v2 directory (its inode number).
-Result<uint64_t> cgroup_id_of(const std::string& cgroup_path);
-
 } // namespace egress::kernel

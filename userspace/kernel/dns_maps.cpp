@@ -77,4 +77,12 @@ Result<TypedMap<egress_dns_query_key, egress_dns_query_value>> DnsMaps::queries(
 	return TypedMap<egress_dns_query_key, egress_dns_query_value>::open(dp_.map_fd(MapId::dns_queries));
 }
 
+Result<TypedMap<uint64_t, uint8_t>> DnsMaps::resolver_cgroups() const {
+	return TypedMap<uint64_t, uint8_t>::open(dp_.map_fd(MapId::dns_resolver_cgroups));
+}
+
+Result<TypedMap<egress_dns_local_key, uint64_t>> DnsMaps::local_answers() const {
+	return TypedMap<egress_dns_local_key, uint64_t>::open(dp_.map_fd(MapId::dns_local));
+}
+
 } // namespace egress::kernel

@@ -1,6 +1,7 @@
 // The maps of in-kernel DNS learning (bpf/lib/dns_maps.h) for the daemon and tests: the name
 // rules (entries from dns::rule_entries), the trusted resolvers, the settings (check key, TTL
-// clamp, grace) and the outstanding queries.
+// clamp, grace, query policy), the outstanding queries, and the node's own resolvers' cgroups
+// and loopback answers.
 //
 //   DnsMaps dns(dp);
 //   dns.write_settings({.check_key = key, .min_ttl_s = 60, .max_ttl_s = 3600, .grace_s = 30});
@@ -37,6 +38,11 @@ public:
 
 	Result<TypedMap<egress_name_key, egress_name_value>> names() const;
 	Result<TypedMap<egress_dns_query_key, egress_dns_query_value>> queries() const;
+	// The cgroups of the node's own resolvers (cgroup id -> 1): answers their sockets send over
+	// loopback may teach.
+	Result<TypedMap<uint64_t, uint8_t>> resolver_cgroups() const;
+	// Answers those resolvers sent over loopback and the learner has not consumed yet.
+	Result<TypedMap<egress_dns_local_key, uint64_t>> local_answers() const;
 
 private:
 	const Datapath& dp_;

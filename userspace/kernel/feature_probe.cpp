@@ -41,6 +41,7 @@ constexpr std::array kRequired = {
     HelperNeed NEED(kSkb, kEgress, skb_load_bytes, "4.5"),
     HelperNeed NEED(kSkb, kEgress, get_socket_cookie, "4.12"),
     HelperNeed NEED(kSkb, kEgress, skb_cgroup_id, "4.18"),
+    HelperNeed NEED(kSkb, kEgress, skb_ancestor_cgroup_id, "4.19"), // whose packet: a pod's (origin.h)
     HelperNeed NEED(kSkb, kEgress, sk_fullsock, "5.1"),
     HelperNeed NEED(kSkb, kEgress, ktime_get_boot_ns, "5.8"),
     HelperNeed NEED(kSkb, kEgress, ringbuf_reserve, "5.8"),

@@ -46,7 +46,10 @@ struct MapSizes {
 	X(dns_resolvers4, egress_dns_srv4, nullptr, true)                                                    \
 	X(dns_resolvers6, egress_dns_srv6, nullptr, true)                                                    \
 	X(dns_queries, egress_dns_query, nullptr, true)                                                      \
-	X(dns_scratch, egress_dns_scr, nullptr, false)
+	X(dns_scratch, egress_dns_scr, nullptr, false)                                                       \
+	X(event_budget, egress_event_budget, nullptr, true)                                                  \
+	X(dns_local, egress_dns_local, nullptr, true)                                                        \
+	X(dns_resolver_cgroups, egress_dns_resolver_cgroups, nullptr, true)
 
 enum class MapId {
 #define EGRESS_MAP_ID(id, name, size, fill) id,

@@ -76,6 +76,10 @@ std::string_view to_string(NameKind kind) {
 	return "exact";
 }
 
+bool CidrRule::has_origin(std::string_view origin) const {
+	return std::find(origins.begin(), origins.end(), origin) != origins.end();
+}
+
 std::string_view NameRule::domain() const {
 	std::string_view p = pattern;
 	if (kind == NameKind::one_label && p.starts_with("*."))

@@ -45,11 +45,18 @@ struct NameRule {
 	std::string_view domain() const;
 };
 
+// The origin of the safety floor's clusterCIDRs entries.
+inline constexpr std::string_view kClusterCidrsOrigin = "floor:clusterCIDRs";
+
 struct CidrRule {
 	Cidr cidr;
 	std::vector<PortRange> ports;
 	std::vector<std::string> origins;
 	bool floor = false; // part of the safety floor (never removed by a policy change)
+
+	bool has_origin(std::string_view origin) const;
+	// A clusterCIDRs range: pods, services, nodes — the addresses of the cluster itself.
+	bool is_cluster() const { return has_origin(kClusterCidrsOrigin); }
 };
 
 // One grant as its input made it, before destinations are merged: what the exporters read, so that

@@ -396,7 +396,7 @@ void add_floor(Builder& b, const Config& config) {
 	floor_cidr("169.254.169.254/32", "floor:imds", any);
 	floor_cidr("168.63.129.16/32", "floor:azure-platform", any);
 	for (const auto& c : config.cluster_cidrs)
-		b.add_cidr(c, any, "floor:clusterCIDRs", true, true);
+		b.add_cidr(c, any, std::string(kClusterCidrsOrigin), true, true);
 	std::vector<PortRange> dns = {PortRange{Proto::tcp, 53, 53}, PortRange{Proto::udp, 53, 53}};
 	for (const auto& ip : config.dns_servers)
 		b.add_cidr(host_cidr(ip), dns, "floor:dnsServers", true, true);

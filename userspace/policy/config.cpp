@@ -320,6 +320,10 @@ Result<Config> read_config(const YAML::Node& root) {
 		                 {"minTTL", set(c.dns.min_ttl, duration_in(seconds(0), kWeek))},
 		                 {"maxTTL", set(c.dns.max_ttl, duration_in(seconds(1), kWeek))},
 		                 {"grace", set(c.dns.grace, duration_in(seconds(0), seconds(3600)))},
+		                 {"queryPolicy", set(c.dns.query_policy,
+		                                     one_of<QueryPolicy>({{"allowed", QueryPolicy::allowed},
+		                                                          {"any", QueryPolicy::any}}))},
+		                 {"clusterDomain", set(c.dns.cluster_domain, fqdn(false))},
 		             });
 	         }},
 	        {"cgroupPath", set(c.cgroup_path, absolute_path(true))},

@@ -82,12 +82,20 @@ struct Metrics {
 	bool operator==(const Metrics&) const = default;
 };
 
-struct DnsTiming {
+// Which names a query to a trusted resolver may ask (docs/config.md `dns.queryPolicy`).
+enum class QueryPolicy {
+	allowed, // the policy's names, and the query-only names (cluster and search domains, ...)
+	any,     // every name (DNS tunnelling through the resolver is then possible)
+};
+
+struct DnsSettings {
 	// The one set of defaults, shared with the kernel (include/egress/abi.h) and the resolver.
 	std::chrono::seconds min_ttl{EGRESS_DNS_DEFAULT_MIN_TTL_S}; // learned answers live at least this long
 	std::chrono::seconds max_ttl{EGRESS_DNS_DEFAULT_MAX_TTL_S}; // ... at most this long (before grace)
 	std::chrono::seconds grace{EGRESS_DNS_DEFAULT_GRACE_S};     // added to every expiry
-	bool operator==(const DnsTiming&) const = default;
+	QueryPolicy query_policy = QueryPolicy::allowed;
+	std::string cluster_domain = "cluster.local"; // kubelet's --cluster-domain
+	bool operator==(const DnsSettings&) const = default;
 };
 
 struct Config {
@@ -106,7 +114,7 @@ struct Config {
 	std::vector<AllowRule> allow;
 	DenyLog deny_log;
 	Metrics metrics;
-	DnsTiming dns;
+	DnsSettings dns;
 	std::string cgroup_path; // "" = the cgroup2 mount root, found at run time
 	std::string pin_path = "/sys/fs/bpf/aks-egress-guard";
 	std::string control_socket = "/run/aks-egress-guard/egressd.sock";

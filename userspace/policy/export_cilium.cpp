@@ -71,10 +71,6 @@ std::string origins_comment(const std::vector<std::string>& origins) {
 	return out;
 }
 
-bool has_origin(const CidrRule& c, std::string_view origin) {
-	return std::find(c.origins.begin(), c.origins.end(), origin) != c.origins.end();
-}
-
 // The cluster's own prefixes (`clusterCIDRs`) and what lies inside them.
 bool in_cluster(const CidrRule& c, const std::vector<const CidrRule*>& cluster) {
 	return std::any_of(cluster.begin(), cluster.end(),
@@ -99,7 +95,7 @@ std::string render_cilium(const CompiledPolicy& policy, const CiliumOptions& opt
 	// CIDRs, so a toCIDRSet of the pod subnet would match nothing and cut the cluster's own traffic.
 	std::vector<const CidrRule*> cluster;
 	for (const auto& c : policy.cidrs)
-		if (has_origin(c, "floor:clusterCIDRs"))
+		if (c.is_cluster())
 			cluster.push_back(&c);
 	// Rules with the same port list share one egress rule; std::map keeps the order deterministic.
 	std::map<std::vector<PortRange>, std::vector<const NameRule*>> names_by_ports;

@@ -23,7 +23,9 @@ Key lpm_key(const policy::Cidr& c) {
 
 // Sorted by (address, prefix length), an LPM table lists every prefix right before the more
 // specific prefixes it contains, so a stack of "open" ancestors gives each key the union of the
-// ports of every prefix that covers it in O(n log n) (20k service-tag prefixes stay cheap).
+// ports of every prefix that covers it in O(n log n) (20k service-tag prefixes stay cheap). The
+// cluster mark folds the same way: a host inside a clusterCIDR (the kube-dns service IP of
+// dnsServers) is still an address of the cluster for the datapath (lib/policy.h cluster_addr).
 template <typename Key>
 Status fold_into(std::vector<Prefix> prefixes, uint8_t flags,
                  std::vector<std::pair<Key, egress_ports>>& out) {
@@ -35,6 +37,7 @@ Status fold_into(std::vector<Prefix> prefixes, uint8_t flags,
 	struct Open {
 		const policy::Cidr* cidr;
 		std::vector<policy::PortRange> ports; // folded
+		bool cluster;                         // folded
 	};
 	std::vector<Open> stack;
 	for (const Prefix& p : prefixes) {
@@ -44,11 +47,14 @@ Status fold_into(std::vector<Prefix> prefixes, uint8_t flags,
 		if (!stack.empty())
 			ports.insert(ports.end(), stack.back().ports.begin(), stack.back().ports.end());
 		ports = policy::normalize_ports(std::move(ports));
-		auto value = kernel_ports(ports, p.rule_id, flags);
+		bool cluster =
+		    p.rule->floor && (p.rule->is_cluster() || (!stack.empty() && stack.back().cluster));
+		auto value =
+		    kernel_ports(ports, p.rule_id, flags | (cluster ? EGRESS_PORTS_CLUSTER : uint8_t{0}));
 		if (!value.ok())
 			return std::move(value).error().wrap(p.rule->cidr.to_string());
 		out.emplace_back(lpm_key<Key>(p.rule->cidr), *value);
-		stack.push_back({&p.rule->cidr, std::move(ports)});
+		stack.push_back({&p.rule->cidr, std::move(ports), cluster});
 	}
 	return ok_status();
 }
@@ -101,7 +107,8 @@ std::vector<policy::PortRange> policy_ports(const egress_ports& ports) {
 	return out;
 }
 
-Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key) {
+Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key,
+                                         const std::vector<std::string>& query_only_suffixes) {
 	DesiredState d;
 	d.name_check_key = name_check_key;
 	std::vector<Prefix> floor4, floor6, cidr4, cidr6;
@@ -137,6 +144,16 @@ Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, u
 		     std::vector<egress_port_range>(ports->ranges, ports->ranges + ports->n_ranges)});
 		if (n.kind == policy::NameKind::exact)
 			d.exact_names.push_back(n.pattern);
+	}
+	for (const auto& suffix : query_only_suffixes) {
+		for (const std::string& text : {suffix, "**." + suffix}) {
+			auto pattern = dns::Pattern::parse(text);
+			if (!pattern.ok())
+				return std::move(pattern).error().wrap("query-only name " + text);
+			++id;
+			d.rules.push_back({text, true, false, "", {std::string(kQueryOnlyOrigin)}});
+			inputs.push_back({*pattern, id, {}, true});
+		}
 	}
 	auto names = dns::rule_entries(inputs, name_check_key);
 	if (!names.ok())

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,8 +57,14 @@ Result<egress_ports> kernel_ports(const std::vector<policy::PortRange>& ports, u
                                   uint8_t flags = 0);
 std::vector<policy::PortRange> policy_ports(const egress_ports& ports);
 
+// The origin of the name-rule entries of query_only_suffixes (verdict/query_names.h).
+inline constexpr std::string_view kQueryOnlyOrigin = "dns:query-only";
+
 // `name_check_key` is the key of the name-rule map's check hash (include/egress/name_hash.h): the
 // one in the kernel's egress_dns_cfg (check_key.h), or the kernel rejects every entry.
-Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key = 0);
+// `query_only_suffixes` (query_only_names()) become name-rule entries of their own, each suffix
+// exactly and with every name below it, after the policy's rules.
+Result<DesiredState> build_desired_state(const policy::CompiledPolicy& policy, uint64_t name_check_key = 0,
+                                         const std::vector<std::string>& query_only_suffixes = {});
 
 } // namespace egress::verdict

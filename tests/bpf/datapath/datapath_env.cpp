@@ -5,8 +5,11 @@
 #include <time.h>
 
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
+#include "common/cgroup.h"
+#include "common/mounts.h"
 #include "egress.skel.h"
 #include "kernel/event_reader.h"
 #include "kernel/map_writer.h"
@@ -122,11 +125,39 @@ uint64_t DatapathEnv::counter(uint32_t hook, uint32_t reason) {
 	return (*all)[EGRESS_COUNTER_INDEX(hook, reason)];
 }
 
-TestRunResult DatapathEnv::egress(const Bytes& pkt) {
-	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.skb_egress), pkt);
+TestRunResult DatapathEnv::egress(const Bytes& pkt, Device device) {
+	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.skb_egress), pkt, 1, device);
 }
-TestRunResult DatapathEnv::ingress(const Bytes& pkt) {
-	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.skb_ingress), pkt);
+TestRunResult DatapathEnv::ingress(const Bytes& pkt, Device device) {
+	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.skb_ingress), pkt, 1, device);
+}
+
+CgroupRef this_process_cgroup() {
+	auto root = cgroup2_mount();
+	if (!root.ok())
+		throw std::runtime_error(root.error().to_string());
+	std::ifstream in("/proc/self/cgroup");
+	std::string line;
+	while (std::getline(in, line))
+		if (line.rfind("0::", 0) == 0) {
+			auto ref = cgroup_ref(*root, *root + line.substr(3));
+			if (!ref.ok())
+				throw std::runtime_error(ref.error().to_string());
+			return *ref;
+		}
+	throw std::runtime_error("no cgroup v2 line in /proc/self/cgroup");
+}
+
+void DatapathEnv::pods_are_this_process() {
+	auto cfg = dp_->read_config();
+	if (!cfg.ok())
+		throw std::runtime_error(cfg.error().to_string());
+	auto self = this_process_cgroup();
+	cfg->pods_cgroup_id = self.id;
+	cfg->pods_cgroup_level = self.level;
+	auto st = dp_->write_config(*cfg);
+	if (!st.ok())
+		throw std::runtime_error(st.error().to_string());
 }
 TestRunResult DatapathEnv::tc(const Bytes& pkt) {
 	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.tc_backstop), pkt);

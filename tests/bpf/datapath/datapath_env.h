@@ -14,6 +14,7 @@
 
 #include <egress/abi.h>
 
+#include "common/cgroup.h"
 #include "fixtures.h"
 #include "kernel/datapath.h"
 #include "packet_builder.h"
@@ -31,6 +32,10 @@ egress_ports make_ports(std::initializer_list<PortRange> ranges, uint32_t rule_i
 inline egress_ports any_port() {
 	return make_ports({{EGRESS_PROTO_ANY, 0, 65535}});
 }
+
+// This process's cgroup v2 cgroup ("0::/path" in /proc/self/cgroup): the cgroup of the packets it
+// runs through BPF_PROG_TEST_RUN.
+CgroupRef this_process_cgroup();
 
 // Writes policy entries into a loaded datapath's maps (used by bpf tests, e2e tests and bench).
 class PolicyWriter {
@@ -68,8 +73,11 @@ public:
 	}
 
 	uint64_t counter(uint32_t hook, uint32_t reason);
-	TestRunResult egress(const Bytes& pkt);
-	TestRunResult ingress(const Bytes& pkt);
+	TestRunResult egress(const Bytes& pkt, Device device = Device::wire);
+	TestRunResult ingress(const Bytes& pkt, Device device = Device::wire);
+	// Makes the cgroup `level` levels below the cgroup2 root of this process's own cgroup the pods'
+	// cgroup (test_run's packets carry the caller's cgroup): every packet is then a pod's.
+	void pods_are_this_process();
 	TestRunResult tc(const Bytes& pkt);
 
 	// Every deny event waiting in the ring buffer.

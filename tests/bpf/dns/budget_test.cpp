@@ -44,11 +44,15 @@ TEST(DnsAbi, LayoutsMatchTheKernelMaps) {
 	static_assert(offsetof(egress_dns_settings, min_ttl_s) == 8);
 	static_assert(offsetof(egress_dns_settings, max_ttl_s) == 12);
 	static_assert(offsetof(egress_dns_settings, grace_s) == 16);
-	static_assert(sizeof(egress_dns_query_key) == 16);
-	static_assert(offsetof(egress_dns_query_key, local_port) == 8);
-	static_assert(offsetof(egress_dns_query_key, dns_id) == 10);
-	static_assert(offsetof(egress_dns_query_key, family) == 12);
-	static_assert(sizeof(egress_dns_query_value) == 16);
+	static_assert(offsetof(egress_dns_settings, query_policy) == 20);
+	static_assert(sizeof(egress_dns_query_key) == 32);
+	static_assert(offsetof(egress_dns_query_key, local_addr) == 8);
+	static_assert(offsetof(egress_dns_query_key, local_port) == 24);
+	static_assert(offsetof(egress_dns_query_key, dns_id) == 26);
+	static_assert(offsetof(egress_dns_query_key, family) == 28);
+	static_assert(sizeof(egress_dns_query_value) == 32);
+	static_assert(offsetof(egress_dns_query_value, resolver) == 16);
+	static_assert(sizeof(egress_dns_local_key) == 24);
 	static_assert(sizeof(egress_dns_resolver4_key) == 4);
 	static_assert(sizeof(egress_dns_resolver6_key) == 16);
 	EGRESS_REQUIRE_ROOT();
@@ -57,8 +61,11 @@ TEST(DnsAbi, LayoutsMatchTheKernelMaps) {
 	EXPECT_TRUE(dns.maps().names().ok());
 	EXPECT_TRUE(dns.maps().queries().ok());
 	EXPECT_TRUE(dns.maps().read_settings().ok());
+	EXPECT_TRUE(dns.maps().resolver_cgroups().ok());
+	EXPECT_TRUE(dns.maps().local_answers().ok());
 	for (auto id : {kernel::MapId::names, kernel::MapId::dns_settings, kernel::MapId::dns_resolvers4,
-	                kernel::MapId::dns_resolvers6, kernel::MapId::dns_queries}) {
+	                kernel::MapId::dns_resolvers6, kernel::MapId::dns_queries, kernel::MapId::dns_local,
+	                kernel::MapId::dns_resolver_cgroups}) {
 		bpf_map_info info{};
 		uint32_t len = sizeof(info);
 		ASSERT_EQ(bpf_obj_get_info_by_fd(dns.env().dp().map_fd(id), &info, &len), 0);

@@ -45,16 +45,25 @@ Bytes pointer(uint16_t offset) {
 DnsEnv::DnsEnv(uint64_t check_key) : check_key_(check_key), maps_(env_.dp()) {
 	check(maps_.trust_resolver(ip_bytes(kResolver4)));
 	check(maps_.trust_resolver(ip_bytes(kResolver6)));
+	// As the daemon does with dnsServers: the resolvers are in the floor for DNS. Only queries
+	// the verdict allowed are recorded (bpf/lib/dns_query.h).
+	auto dns_ports = make_ports({{EGRESS_PROTO_UDP, 53, 53}, {EGRESS_PROTO_TCP, 53, 53}}, 2);
+	env_.floor(std::string(kResolver4) + "/32", dns_ports);
+	env_.floor(std::string(kResolver6) + "/128", dns_ports);
 	settings(EGRESS_DNS_DEFAULT_MIN_TTL_S, EGRESS_DNS_DEFAULT_MAX_TTL_S, EGRESS_DNS_DEFAULT_GRACE_S);
 }
 
 void DnsEnv::settings(uint32_t min_ttl, uint32_t max_ttl, uint32_t grace) {
-	egress_dns_settings s{};
-	s.check_key = check_key_;
-	s.min_ttl_s = min_ttl;
-	s.max_ttl_s = max_ttl;
-	s.grace_s = grace;
-	check(maps_.write_settings(s));
+	settings_.check_key = check_key_;
+	settings_.min_ttl_s = min_ttl;
+	settings_.max_ttl_s = max_ttl;
+	settings_.grace_s = grace;
+	check(maps_.write_settings(settings_));
+}
+
+void DnsEnv::query_policy(uint8_t policy) {
+	settings_.query_policy = policy;
+	check(maps_.write_settings(settings_));
 }
 
 void DnsEnv::allow(const std::vector<std::string>& patterns, uint32_t rule_id,

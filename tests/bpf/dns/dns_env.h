@@ -37,6 +37,9 @@ public:
 	void allow(const std::vector<std::string>& patterns, uint32_t rule_id = 10,
 	           std::vector<egress_port_range> ports = {{443, 443, EGRESS_PROTO_TCP, {}}});
 	void settings(uint32_t min_ttl, uint32_t max_ttl, uint32_t grace);
+	// dns.queryPolicy (EGRESS_QUERY_POLICY_*); `allowed`, the default, refuses queries for names
+	// the rules do not cover. Tests of the learner's own name check ask such names under `any`.
+	void query_policy(uint8_t policy);
 
 	// The UDP packets (Ethernet framed) between the client and a resolver.
 	Bytes query_packet(uint16_t id, const std::string& name, bool v6 = false,
@@ -61,6 +64,7 @@ public:
 
 private:
 	uint64_t check_key_;
+	egress_dns_settings settings_{};
 	DatapathEnv env_;
 	kernel::DnsMaps maps_;
 };

@@ -87,6 +87,7 @@ TEST(DnsNames, KernelAgreesWithTheUserspaceModelOfTheLookup) {
 TEST(DnsNames, CollisionsAreRejectedAndCounted) {
 	EGRESS_REQUIRE_ROOT();
 	DnsEnv dns;
+	dns.query_policy(EGRESS_QUERY_POLICY_ANY); // the learner's own check, not the query's
 	auto h = dns::suffix_hashes("victim.example.net", dns.check_key());
 	ASSERT_TRUE(h.ok());
 	auto names = dns.maps().names();
@@ -152,7 +153,18 @@ TEST(DnsNames, EntriesWrittenWithAnotherCheckKeyDoNotMatch) {
 	                 .answer_a_ptr(12, "192.0.2.210", 60)
 	                 .build());
 	EXPECT_FALSE(dns.learned("192.0.2.210"));
-	EXPECT_EQ(dns.counter(EGRESS_REASON_DNS_COLLISION), 1u);
+	EXPECT_EQ(dns.env().counter(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_DNS_COLLISION), 1u)
+	    << "the query's own check (dns.queryPolicy: allowed) sees the mismatch first";
+	EXPECT_EQ(dns.env().counter(EGRESS_HOOK_SKB_EGRESS, EGRESS_REASON_DNS_QUERY_REFUSED), 1u);
+
+	dns.query_policy(EGRESS_QUERY_POLICY_ANY);
+	dns.exchange(2, "keyed.example.com",
+	             DnsBuilder::response(2)
+	                 .question("keyed.example.com")
+	                 .answer_a_ptr(12, "192.0.2.210", 60)
+	                 .build());
+	EXPECT_FALSE(dns.learned("192.0.2.210"));
+	EXPECT_EQ(dns.counter(EGRESS_REASON_DNS_COLLISION), 1u) << "and the learner's";
 }
 
 } // namespace

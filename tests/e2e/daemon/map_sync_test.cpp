@@ -233,7 +233,7 @@ TEST_F(MapSync, TheCheckKeyIsRandomOnAFreshInstallAndKeptOnAdoption) {
 	ASSERT_TRUE(fresh.ok()) << fresh.error().to_string();
 	EXPECT_TRUE(fresh->generated);
 	EXPECT_NE(fresh->key, 0u);
-	policy::DnsTiming timing;
+	policy::DnsSettings timing;
 	ASSERT_TRUE(kernel::DnsMaps(*dp_).write_settings(dns_settings(fresh->key, timing)).ok());
 
 	auto reload = [&] {

@@ -162,10 +162,23 @@ protected:
 
 	int in_client(std::function<int()> fn) { return run_in(net_->client(), cg_.get(), std::move(fn)); }
 
-	uint64_t counter(uint32_t reason) {
+	uint64_t counter(uint32_t reason, uint32_t hook = EGRESS_HOOK_SKB_INGRESS) {
 		auto all = dp_->counters();
 		EXPECT_TRUE(all.ok());
-		return all.ok() ? (*all)[EGRESS_COUNTER_INDEX(EGRESS_HOOK_SKB_INGRESS, reason)] : 0;
+		return all.ok() ? (*all)[EGRESS_COUNTER_INDEX(hook, reason)] : 0;
+	}
+
+	// dns.queryPolicy: any — for tests of the learner's own name check, which under the default
+	// (allowed) the query's check at egress pre-empts.
+	void let_every_name_be_asked() {
+		kernel::DnsMaps dns(*dp_);
+		egress_dns_settings s{};
+		s.check_key = kCheckKey;
+		s.min_ttl_s = 60;
+		s.max_ttl_s = 3600;
+		s.grace_s = 30;
+		s.query_policy = EGRESS_QUERY_POLICY_ANY;
+		ASSERT_TRUE(dns.write_settings(s).ok());
 	}
 
 	bool learned(const std::string& addr) {
@@ -217,6 +230,14 @@ TEST_F(DnsLearningE2e, ALookupFollowedAtOnceByConnectSucceeds) {
 }
 
 TEST_F(DnsLearningE2e, ANameOutsideThePolicyStaysDenied) {
+	// dns.queryPolicy: allowed: the query itself does not leave (DNS tunnelling), so the lookup fails
+	EXPECT_NE(in_client([] { return resolve_then_connect("outside.test", "198.51.100.21"); }), 0);
+	EXPECT_GE(counter(EGRESS_REASON_DNS_QUERY_REFUSED, EGRESS_HOOK_SKB_EGRESS), 1u);
+	EXPECT_EQ(counter(EGRESS_REASON_DNS_PARSED), 0u) << "no answer came";
+	EXPECT_EQ(in_client([] { return tcp_hello("198.51.100.21", 443); }), EPERM);
+
+	// queryPolicy: any: asked and answered, the answer is parsed and teaches nothing
+	let_every_name_be_asked();
 	EXPECT_EQ(in_client([] { return resolve_then_connect("outside.test", "198.51.100.21"); }), EPERM);
 	EXPECT_FALSE(learned("198.51.100.21"));
 	EXPECT_GE(counter(EGRESS_REASON_DNS_NAME_NOT_ALLOWED), 1u);
@@ -224,6 +245,7 @@ TEST_F(DnsLearningE2e, ANameOutsideThePolicyStaysDenied) {
 }
 
 TEST_F(DnsLearningE2e, AOneLabelWildcardLearnsOnlyOneLabelNames) {
+	let_every_name_be_asked(); // the learner's check, not the query's
 	EXPECT_EQ(in_client([] { return resolve_then_connect("c1.hcp.eastus.azmk8s.io", "198.51.100.22"); }),
 	          0);
 	EXPECT_EQ(in_client([] { return resolve_then_connect("a.b.hcp.eastus.azmk8s.io", "198.51.100.23"); }),
@@ -234,7 +256,9 @@ TEST_F(DnsLearningE2e, AOneLabelWildcardLearnsOnlyOneLabelNames) {
 
 // Another local process (outside the cgroup, with a raw socket) sends the client a response that
 // looks like the resolver's: spoofed source 10.200.0.2:53, an allowed question, an address of its
-// choosing. The client's socket receives it (nothing is dropped), and it teaches nothing.
+// choosing. It travels the namespace's loopback device (it is addressed to the namespace's own
+// address), where a source that is not the namespace's own is dropped before any socket gets it;
+// it teaches nothing.
 TEST_F(DnsLearningE2e, AForgedResponseFromAnotherLocalProcessTeachesNothing) {
 	auto victim = std::make_unique<ChildProcess>(net_->client(), cg_.get(), []() -> int {
 		int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -271,9 +295,9 @@ TEST_F(DnsLearningE2e, AForgedResponseFromAnotherLocalProcessTeachesNothing) {
 		           : 2;
 	});
 	ASSERT_EQ(sent, 0);
-	EXPECT_EQ(victim->wait(), 0) << "the forged response must still reach the socket";
+	EXPECT_EQ(victim->wait(), 2) << "dropped on loopback: the forged response never reaches the socket";
 	EXPECT_FALSE(learned("198.51.100.21"));
-	EXPECT_EQ(counter(EGRESS_REASON_DNS_NO_QUERY), 1u);
+	EXPECT_EQ(counter(EGRESS_REASON_SPOOFED), 1u);
 	EXPECT_EQ(counter(EGRESS_REASON_DNS_LEARNED), 0u);
 	EXPECT_EQ(in_client([] { return tcp_hello("198.51.100.21", 443); }), EPERM);
 	// and the real resolver still teaches the real address

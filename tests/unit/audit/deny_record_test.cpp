@@ -118,6 +118,21 @@ TEST(DenyRecord, UnknownCodesAndHostileCommStayParseable) {
 	EXPECT_EQ(j["comm"], "a\"b\\c\n\xEF\xBF\xBD"); // invalid UTF-8 replaced, not fatal
 }
 
+TEST(DenyRecord, ABudgetSummarySaysHowManyWereSuppressed) {
+	DenyRecord r = pod_record();
+	r.event.reason = EGRESS_REASON_EVENT_BUDGET;
+	r.event.count = 130000;
+	r.count = 130000;
+	json j = json::parse(format_deny_line(r, "n"));
+	EXPECT_EQ(j["reason"], "event_budget");
+	EXPECT_EQ(j["count"], 130000);
+	ASSERT_TRUE(j.contains("summary"));
+	EXPECT_EQ(j["summary"].get<std::string>().rfind("130000 more denies from cgroup ", 0), 0u)
+	    << j.dump();
+	EXPECT_FALSE(json::parse(format_deny_line(pod_record(), "n")).contains("summary"))
+	    << "only summaries carry one";
+}
+
 TEST(DenyRecord, BootToWall) {
 	auto wall = kTime;
 	EXPECT_EQ(boot_to_wall(9'000'000'000ULL, 10'000'000'000ULL, wall), wall - 1s);

@@ -55,13 +55,44 @@ TEST(AbiLayout, Learned) {
 }
 
 TEST(AbiLayout, Config) {
-	EXPECT_EQ(sizeof(egress_config), 32u);
+	EXPECT_EQ(sizeof(egress_config), 48u);
 	EXPECT_EQ(offsetof(egress_config, layout_version), 0u);
 	EXPECT_EQ(offsetof(egress_config, mode), 4u);
 	EXPECT_EQ(offsetof(egress_config, fail_mode), 5u);
 	EXPECT_EQ(offsetof(egress_config, heartbeat_ns), 8u);
 	EXPECT_EQ(offsetof(egress_config, heartbeat_stale_ns), 16u);
 	EXPECT_EQ(offsetof(egress_config, policy_generation), 24u);
+	EXPECT_EQ(offsetof(egress_config, pods_cgroup_id), 32u);
+	EXPECT_EQ(offsetof(egress_config, pods_cgroup_level), 40u);
+}
+
+TEST(AbiLayout, DnsQueryAndLocalAnswer) {
+	static_assert(kPlain<egress_dns_query_key> && kPlain<egress_dns_query_value> &&
+	              kPlain<egress_dns_local_key>);
+	EXPECT_EQ(sizeof(egress_dns_query_key), 32u);
+	EXPECT_EQ(offsetof(egress_dns_query_key, cgroup_id), 0u);
+	EXPECT_EQ(offsetof(egress_dns_query_key, local_addr), 8u);
+	EXPECT_EQ(offsetof(egress_dns_query_key, local_port), 24u);
+	EXPECT_EQ(offsetof(egress_dns_query_key, dns_id), 26u);
+	EXPECT_EQ(offsetof(egress_dns_query_key, family), 28u);
+	EXPECT_EQ(sizeof(egress_dns_query_value), 32u);
+	EXPECT_EQ(offsetof(egress_dns_query_value, resolver), 16u);
+	EXPECT_EQ(sizeof(egress_dns_local_key), 24u);
+	EXPECT_EQ(offsetof(egress_dns_local_key, client_port), 16u);
+	EXPECT_EQ(offsetof(egress_dns_local_key, dns_id), 18u);
+	EXPECT_EQ(offsetof(egress_dns_local_key, family), 20u);
+	EXPECT_EQ(offsetof(egress_dns_settings, query_policy) + 4, sizeof(egress_dns_settings));
+}
+
+TEST(AbiLayout, EventBudget) {
+	static_assert(kPlain<egress_event_budget>);
+	EXPECT_EQ(sizeof(egress_event_budget), 56u);
+	EXPECT_EQ(offsetof(egress_event_budget, tat_ns), 0u);
+	EXPECT_EQ(offsetof(egress_event_budget, suppressed), 8u);
+	EXPECT_EQ(offsetof(egress_event_budget, saddr), 16u);
+	EXPECT_EQ(offsetof(egress_event_budget, daddr), 32u);
+	EXPECT_EQ(offsetof(egress_event_budget, sport), 48u);
+	EXPECT_EQ(offsetof(egress_event_budget, verdict), 55u);
 }
 
 TEST(AbiLayout, PeerAndFlowKeys) {

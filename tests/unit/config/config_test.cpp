@@ -158,6 +158,17 @@ uplink: eth0
 	EXPECT_EQ(c.uplink, "eth0");
 }
 
+TEST(Config, DnsQueryPolicyAndClusterDomain) {
+	Config d = parse_ok(kMinimal);
+	EXPECT_EQ(d.dns.query_policy, QueryPolicy::allowed) << "tunnelling is closed by default";
+	EXPECT_EQ(d.dns.cluster_domain, "cluster.local");
+	Config c = parse_ok(kMinimal + "dns:\n  queryPolicy: any\n  clusterDomain: Corp.Cluster.\n");
+	EXPECT_EQ(c.dns.query_policy, QueryPolicy::any);
+	EXPECT_EQ(c.dns.cluster_domain, "corp.cluster") << "normalized like every name";
+	EXPECT_TRUE(fails_with(kMinimal + "dns:\n  queryPolicy: none\n", "dns.queryPolicy"));
+	EXPECT_TRUE(fails_with(kMinimal + "dns:\n  clusterDomain: \"bad name!\"\n", "dns.clusterDomain"));
+}
+
 TEST(Config, KonnectivityDefaultFollowsEdition) {
 	EXPECT_TRUE(parse_ok(kMinimal + "edition: current\n").konnectivity);
 	EXPECT_FALSE(parse_ok(kMinimal + "edition: 2020\n").konnectivity);

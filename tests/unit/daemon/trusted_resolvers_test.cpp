@@ -39,6 +39,18 @@ TEST(ResolvConf, ReadsNameserversInOrderAndIgnoresEverythingElse) {
 	EXPECT_TRUE(rc.ignored.empty());
 }
 
+TEST(ResolvConf, TheLastSearchOrDomainLineGivesTheSearchList) {
+	auto rc = parse_resolv_conf("domain old.example\nsearch default.svc.cluster.local svc.cluster.local "
+	                            "cluster.local abc.internal.cloudapp.net\nnameserver 10.0.0.10\n");
+	EXPECT_EQ(rc.search_domains,
+	          (std::vector<std::string>{"default.svc.cluster.local", "svc.cluster.local", "cluster.local",
+	                                    "abc.internal.cloudapp.net"}));
+	EXPECT_EQ(parse_resolv_conf("search a.example\ndomain b.example\n").search_domains,
+	          std::vector<std::string>{"b.example"})
+	    << "as in glibc, the last line wins";
+	EXPECT_TRUE(parse_resolv_conf("nameserver 10.0.0.10\n").search_domains.empty());
+}
+
 TEST(ResolvConf, DropsAZoneIdAndReportsBadAddressesWithTheirLine) {
 	auto rc = parse_resolv_conf("nameserver fe80::1%eth0\nnameserver bogus\nnameserver 10.0.0.300\n");
 	EXPECT_EQ(texts(rc.nameservers), std::vector<std::string>{"fe80::1"});
@@ -83,7 +95,7 @@ TEST(CheckKey, IsRandomAndNeverZero) {
 }
 
 TEST(CheckKey, SettingsCarryTheKeyAndTheConfigTiming) {
-	policy::DnsTiming t;
+	policy::DnsSettings t;
 	t.min_ttl = std::chrono::seconds(5);
 	t.max_ttl = std::chrono::seconds(7200);
 	t.grace = std::chrono::seconds(0);
@@ -92,7 +104,10 @@ TEST(CheckKey, SettingsCarryTheKeyAndTheConfigTiming) {
 	EXPECT_EQ(s.min_ttl_s, 5u);
 	EXPECT_EQ(s.max_ttl_s, 7200u);
 	EXPECT_EQ(s.grace_s, 0u);
-	EXPECT_EQ(s.pad, 0u);
+	EXPECT_EQ(s.query_policy, EGRESS_QUERY_POLICY_ALLOWED);
+	EXPECT_EQ(s.pad[0] | s.pad[1] | s.pad[2], 0);
+	t.query_policy = policy::QueryPolicy::any;
+	EXPECT_EQ(dns_settings(0x1234, t).query_policy, EGRESS_QUERY_POLICY_ANY);
 }
 
 } // namespace

@@ -91,6 +91,28 @@ TEST(DnsNameRules, EntriesCarryKindLabelsCheckAndFoldedPorts) {
 	EXPECT_EQ(ranges(many->value.ports), (std::vector<std::tuple<int, int, int>>{{17, 53, 53}}));
 }
 
+TEST(DnsNameRules, QueryOnlyHoldsUntilAnAllowingPatternGivesPorts) {
+	auto entries = rule_entries({
+	    {P("cluster.local"), 1, {}, true},
+	    {P("**.cluster.local"), 2, {}, true},
+	    {P("*.svc.cluster.local"), 3, {tcp(443)}},
+	    {P("corp.example"), 4, {}, true},
+	    {P("corp.example"), 5, {tcp(8443)}},
+	});
+	ASSERT_TRUE(entries.ok()) << entries.error().to_string();
+	const auto* bare = find(*entries, "cluster.local", EGRESS_NAME_EXACT);
+	const auto* below = find(*entries, "cluster.local", EGRESS_NAME_WILDCARD_MANY);
+	const auto* svc = find(*entries, "svc.cluster.local", EGRESS_NAME_WILDCARD_ONE);
+	const auto* corp = find(*entries, "corp.example", EGRESS_NAME_EXACT);
+	ASSERT_TRUE(bare && below && svc && corp);
+	EXPECT_EQ(bare->value.ports.flags, EGRESS_PORTS_QUERY_ONLY);
+	EXPECT_EQ(below->value.ports.flags, EGRESS_PORTS_QUERY_ONLY);
+	EXPECT_EQ(svc->value.ports.flags, 0) << "covered by a query-only pattern, but itself allowing";
+	EXPECT_EQ(ranges(svc->value.ports), (std::vector<std::tuple<int, int, int>>{{6, 443, 443}}));
+	EXPECT_EQ(corp->value.ports.flags, 0) << "the same pattern allowed by a rule teaches";
+	EXPECT_EQ(corp->value.rule_id, 5u) << "and the allowing rule names it";
+}
+
 TEST(DnsNameRules, PaddingIsZero) {
 	auto entries = rule_entries(sample());
 	ASSERT_TRUE(entries.ok());

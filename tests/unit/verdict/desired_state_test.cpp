@@ -136,6 +136,59 @@ TEST(DesiredState, RuleIdsNameCidrsThenNames) {
 	    << "a wildcard never matches its bare domain";
 }
 
+TEST(DesiredState, TheClusterMarkFoldsIntoHostsInsideAClusterRange) {
+	policy::CompiledPolicy p;
+	auto cluster = cidr("10.0.0.0/8", {{Proto::any, 0, 65535}}, true);
+	cluster.origins = {std::string(policy::kClusterCidrsOrigin)};
+	// The kube-dns service IP of dnsServers: a floor host of its own inside the cluster range.
+	auto dns_ip = cidr("10.0.0.10/32", {udp(53)}, true);
+	auto wire = cidr("168.63.129.16/32", {udp(53)}, true);
+	p.cidrs = {cluster, dns_ip, wire, cidr("10.9.0.0/16", {tcp(443)})};
+	auto d = build_desired_state(p);
+	ASSERT_TRUE(d.ok()) << d.error().to_string();
+	const auto* range = find4(d->floor4, "10.0.0.0", 8);
+	const auto* host = find4(d->floor4, "10.0.0.10", 32);
+	const auto* other = find4(d->floor4, "168.63.129.16", 32);
+	ASSERT_TRUE(range && host && other);
+	EXPECT_TRUE(range->flags & EGRESS_PORTS_CLUSTER);
+	EXPECT_TRUE(host->flags & EGRESS_PORTS_CLUSTER)
+	    << "the most specific floor entry is the one the kernel finds";
+	EXPECT_FALSE(other->flags & EGRESS_PORTS_CLUSTER) << "the wire server is not the cluster";
+	const auto* allowed = find4(d->cidr4, "10.9.0.0", 16);
+	ASSERT_TRUE(allowed);
+	EXPECT_FALSE(allowed->flags & EGRESS_PORTS_CLUSTER) << "only the floor says what is the cluster";
+}
+
+TEST(DesiredState, QueryOnlyNamesNeverTeachUnlessARuleGivesThemPorts) {
+	policy::CompiledPolicy p;
+	p.names = {name("**.svc.corp.example", {tcp(443)})};
+	auto d = build_desired_state(p, 0, {"cluster.local", "corp.example"});
+	ASSERT_TRUE(d.ok()) << d.error().to_string();
+
+	auto svc = dns::kernel_match(d->names, "kubernetes.default.svc.cluster.local");
+	ASSERT_TRUE(svc) << "the cluster domain may be asked";
+	EXPECT_TRUE(svc->ports.flags & EGRESS_PORTS_QUERY_ONLY);
+	EXPECT_EQ(svc->ports.n_ranges, 0);
+	auto bare = dns::kernel_match(d->names, "cluster.local");
+	ASSERT_TRUE(bare) << "the suffix itself too (SOA and NS lookups)";
+	EXPECT_TRUE(bare->ports.flags & EGRESS_PORTS_QUERY_ONLY);
+
+	auto corp = dns::kernel_match(d->names, "db.corp.example");
+	ASSERT_TRUE(corp);
+	EXPECT_TRUE(corp->ports.flags & EGRESS_PORTS_QUERY_ONLY);
+	auto api = dns::kernel_match(d->names, "api.svc.corp.example");
+	ASSERT_TRUE(api);
+	EXPECT_FALSE(api->ports.flags & EGRESS_PORTS_QUERY_ONLY) << "an allowing rule teaches";
+	EXPECT_TRUE(allows(api->ports, EGRESS_PROTO_TCP, 443));
+
+	EXPECT_FALSE(dns::kernel_match(d->names, "data.attacker.example")) << "no other name";
+	size_t query_only_rules = 0;
+	for (const auto& r : d->rules)
+		query_only_rules += r.origins == std::vector<std::string>{std::string(kQueryOnlyOrigin)};
+	EXPECT_EQ(query_only_rules, 4u) << "each suffix exactly and below it, named for the operator";
+	EXPECT_TRUE(d->exact_names.empty()) << "query-only names are never resolved by egressd";
+}
+
 TEST(DesiredState, TooManyPortRangesForOneKeyIsAnErrorNotATruncation) {
 	policy::CompiledPolicy p;
 	std::vector<PortRange> many;
