@@ -22,6 +22,8 @@ struct MapSizes {
 	uint32_t peer_entries = EGRESS_DEFAULT_PEER_ENTRIES;
 	uint32_t event_flow_entries = EGRESS_DEFAULT_FLOW_ENTRIES;
 	uint32_t ringbuf_bytes = EGRESS_DEFAULT_RINGBUF_BYTES; // a power of two, >= page size
+	uint32_t pod_entries = EGRESS_DEFAULT_POD_ENTRIES;
+	uint32_t ct_entries = EGRESS_DEFAULT_CT_ENTRIES;
 };
 
 // X(id, object name, size, fill)
@@ -46,7 +48,9 @@ struct MapSizes {
 	X(dns_resolvers4, egress_dns_srv4, nullptr, true)                                                    \
 	X(dns_resolvers6, egress_dns_srv6, nullptr, true)                                                    \
 	X(dns_queries, egress_dns_query, nullptr, true)                                                      \
-	X(dns_scratch, egress_dns_scr, nullptr, false)
+	X(dns_scratch, egress_dns_scr, nullptr, false)                                                       \
+	X(pods, egress_pods, &MapSizes::pod_entries, true)                                                   \
+	X(ct, egress_ct, &MapSizes::ct_entries, true)
 
 enum class MapId {
 #define EGRESS_MAP_ID(id, name, size, fill) id,
