@@ -185,11 +185,13 @@ void Pod::write_runtime_files(const PodPlacement& placement) {
 	    {"containerId", sandbox_id_},
 	    {"ifName", "eth0"},
 	    {"networkName", "azure"},
+	    // [["KEY", "value"], ...], as libcni writes CNI_ARGS (an initializer list of pairs would
+	    // make a JSON object)
 	    {"cniArgs",
-	     {{"K8S_POD_NAMESPACE", ns_},
-	      {"K8S_POD_NAME", name_},
-	      {"K8S_POD_INFRA_CONTAINER_ID", sandbox_id_},
-	      {"K8S_POD_UID", uid_}}},
+	     nlohmann::json::array({nlohmann::json::array({"K8S_POD_NAMESPACE", ns_}),
+	                            nlohmann::json::array({"K8S_POD_NAME", name_}),
+	                            nlohmann::json::array({"K8S_POD_INFRA_CONTAINER_ID", sandbox_id_}),
+	                            nlohmann::json::array({"K8S_POD_UID", uid_})})},
 	    {"result",
 	     {{"cniVersion", "1.0.0"},
 	      {"interfaces",

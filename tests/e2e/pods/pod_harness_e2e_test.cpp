@@ -154,6 +154,8 @@ TEST(PodHarness, APodLeavesRuntimeFilesAndNothingOnceRemoved) {
 	for (const auto& e : fs::directory_iterator(node.cni_results_dir())) {
 		auto j = nlohmann::json::parse(testlib::read_file(e.path()));
 		EXPECT_EQ(j["kind"], "cniCacheV1");
+		ASSERT_TRUE(j["cniArgs"].is_array());
+		EXPECT_EQ(j["cniArgs"][3], nlohmann::json::array({"K8S_POD_UID", pod.uid()}));
 		EXPECT_EQ(j["result"]["interfaces"][0]["name"], host_if);
 		EXPECT_EQ(j["result"]["ips"][0]["address"], pod.ipv4() + "/32");
 		++results;
