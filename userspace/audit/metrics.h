@@ -25,6 +25,9 @@ inline constexpr std::string_view kPolicyGeneration = "egress_policy_generation"
 inline constexpr std::string_view kPolicyReloadErrors = "egress_policy_reload_errors_total";
 inline constexpr std::string_view kMapFillRatio = "egress_map_fill_ratio";
 inline constexpr std::string_view kBuildInfo = "egress_build_info";
+inline constexpr std::string_view kTamperRepairs = "egress_tamper_repairs_total";
+inline constexpr std::string_view kPodInterfaces = "egress_pod_interfaces";
+inline constexpr std::string_view kHostGuard = "egress_host_guard";
 } // namespace metric
 
 class Metrics {
@@ -48,6 +51,11 @@ public:
 	void inc_policy_reload_errors();
 	void set_map_fill_ratio(std::string_view map, double ratio); // entries / max_entries
 	void set_build_info(std::string_view version, unsigned map_layout, unsigned event_schema);
+	// object: "config" | "policy_maps" | "link" | "pod_interface" | "tc_backstop"
+	void inc_tamper_repairs(std::string_view object);
+	void set_pod_interfaces(uint64_t guarded, uint64_t not_guarded);
+	// feature: "raw_sockets" | "objects"; on: the BPF LSM program runs
+	void set_host_guard(std::string_view feature, bool on);
 
 	std::string render() const { return registry_.render(); }
 	Registry& registry() { return registry_; }

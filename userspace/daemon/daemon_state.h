@@ -21,7 +21,9 @@
 #include "daemon/daemon.h"
 #include "daemon/event_loop.h"
 #include "daemon/http_server.h"
+#include "daemon/pod_follower.h"
 #include "daemon/policy_applier.h"
+#include "daemon/tamper_check.h"
 #include "daemon/uplink_follower.h"
 #include "kernel/datapath.h"
 
@@ -57,6 +59,8 @@ struct Daemon::State {
 	std::unique_ptr<ActiveResolution> resolution;
 	std::unique_ptr<AuditTrail> audit;
 	std::optional<UplinkFollower> uplink;
+	std::optional<PodFollower> pods;
+	TamperCheck tamper;
 
 	std::optional<ConfigWatcher> watcher;
 	std::optional<ControlServer> control;

@@ -3,14 +3,17 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <random>
 #include <thread>
 
 #include "common/unique_handle.h"
+#include "dns_wire.h"
 
 namespace egress::e2e {
 
@@ -62,6 +65,27 @@ int udp_hello(const std::string& addr, uint16_t port) {
 		return 0;
 	}
 	return ETIMEDOUT;
+}
+
+int dns_query(const std::string& name, const std::string& server, std::string& first) {
+	auto a = v4_sockaddr(server, 53);
+	UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+	if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+		return errno;
+	std::mt19937 rng(static_cast<unsigned>(getpid()) ^ static_cast<unsigned>(time(nullptr)));
+	auto id = static_cast<uint16_t>(rng());
+	auto q = a_query(name, id);
+	if (send(fd.get(), q.data(), q.size(), 0) < 0)
+		return errno;
+	pollfd p{fd.get(), POLLIN, 0};
+	if (poll(&p, 1, 2000) != 1)
+		return ETIMEDOUT;
+	uint8_t buf[1500];
+	ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
+	if (n < 12 || buf[0] != q[0] || buf[1] != q[1])
+		return EPROTO;
+	first = first_a(buf, static_cast<size_t>(n), id);
+	return 0;
 }
 
 } // namespace egress::e2e

@@ -22,4 +22,8 @@ int tcp_hello(const std::string& addr, std::uint16_t port);
 // A UDP datagram and its "hi" (asked up to three times).
 int udp_hello(const std::string& addr, std::uint16_t port);
 
+// One A query (a fresh id) to `server`:53 over a connected UDP socket: 0 and the first A record
+// in `first` ("" when there is none), or an errno (EPROTO for an answer to another query).
+int dns_query(const std::string& name, const std::string& server, std::string& first);
+
 } // namespace egress::e2e

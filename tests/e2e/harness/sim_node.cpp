@@ -85,28 +85,6 @@ namespace {
 	}
 }
 
-// One A query over a connected UDP socket; the first A record (or "") and 0, or an errno.
-int query(const std::string& name, const std::string& server, std::string& first) {
-	auto a = v4_sockaddr(server, 53);
-	UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-	if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
-		return errno;
-	std::mt19937 rng(static_cast<unsigned>(getpid()) ^ static_cast<unsigned>(time(nullptr)));
-	auto id = static_cast<uint16_t>(rng());
-	auto q = a_query(name, id);
-	if (send(fd.get(), q.data(), q.size(), 0) < 0)
-		return errno;
-	pollfd p{fd.get(), POLLIN, 0};
-	if (poll(&p, 1, 2000) != 1)
-		return ETIMEDOUT;
-	uint8_t buf[1500];
-	ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
-	if (n < 12 || buf[0] != q[0] || buf[1] != q[1])
-		return EPROTO;
-	first = first_a(buf, static_cast<size_t>(n), id);
-	return 0;
-}
-
 } // namespace
 
 SimNode::SimNode() {
@@ -338,11 +316,21 @@ void SimNode::set_resolv_conf(const std::vector<std::string>& nameservers) {
 
 void SimNode::start_egressd() {
 	std::string log = dir_ + "/egressd.log";
-	std::vector<std::string> args = {EGRESSD_BINARY,      "--config",    config_path_,
-	                                 "--log-level",       "debug",       "--pod-logs-root",
-	                                 dir_ + "/pods",      "--node-name", "aks-test-node-0",
-	                                 "--deny-log-window", "1",           "--resolv-conf",
-	                                 resolv_conf_path()};
+	std::vector<std::string> args = {EGRESSD_BINARY,
+	                                 "--config",
+	                                 config_path_,
+	                                 "--log-level",
+	                                 "debug",
+	                                 "--pod-logs-root",
+	                                 dir_ + "/pods",
+	                                 "--node-name",
+	                                 "aks-test-node-0",
+	                                 "--deny-log-window",
+	                                 "1",
+	                                 "--resolv-conf",
+	                                 resolv_conf_path(),
+	                                 "--cni-results",
+	                                 cni_results_dir()};
 	egressd_status_ = -1;
 	egressd_ = std::make_unique<testlib::ChildProcess>(net_->client(), nullptr, [args, log]() -> int {
 		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -469,7 +457,7 @@ std::string SimNode::resolve(const std::string& name, const std::string& server,
 	std::string out = dir_ + "/resolve-" + testlib::unique_name("q");
 	int rc = in_pod([name, server, out]() -> int {
 		std::string first;
-		int e = query(name, server, first);
+		int e = dns_query(name, server, first);
 		if (e)
 			return e;
 		if (first.empty())
@@ -496,7 +484,7 @@ int SimNode::lookup_then_connect(const std::string& name, const std::string& exp
                                  const std::string& server) const {
 	return in_pod([name, expected, port, server]() -> int {
 		std::string first;
-		if (int e = query(name, server, first); e)
+		if (int e = dns_query(name, server, first); e)
 			return e;
 		if (first != expected)
 			return EPROTO;
