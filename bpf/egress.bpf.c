@@ -12,9 +12,11 @@
 #include "lib/dns_hook.h"
 #include "lib/events.h"
 #include "lib/flow.h"
+#include "lib/flow_table.h"
 #include "lib/maps.h"
 #include "lib/origin.h"
 #include "lib/parse.h"
+#include "lib/pod.h"
 #include "lib/policy.h"
 #include "lib/settings.h"
 
@@ -364,11 +366,18 @@ int tc_backstop(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	f.hook = EGRESS_HOOK_TC;
+	/* enforcing: allowed flows outlive their learned entry (lib/flow_table.h) */
+	if (tc_enforce && ct_known_out(skb, sizeof(struct ethhdr))) {
+		count(EGRESS_HOOK_TC, EGRESS_REASON_FLOW);
+		return TC_ACT_OK;
+	}
 	if (parse_ip(skb, sizeof(struct ethhdr), &f, &pi) < 0)
 		reason = EGRESS_REASON_NOT_IP;
 	else
 		reason = judge_packet(&f, &pi, 0);
 	if (reason_allows(reason)) {
+		if (tc_enforce)
+			ct_allowed_flow(&f, reason, EGRESS_HOOK_TC);
 		count(EGRESS_HOOK_TC, reason);
 		return TC_ACT_OK;
 	}
@@ -379,6 +388,47 @@ int tc_backstop(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	}
 	return deny(&f, reason, 0) ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+/* ---- frames no socket hook sees: pod interfaces, the uplink's inbound side ------------------
+ * Passing returns TC_ACT_UNSPEC, which TCX reads as TCX_NEXT: another agent's program on the same
+ * hook still runs after ours. */
+
+/* TC ingress of the host side of a pod's interface: every frame the pod sends (lib/pod.h). */
+SEC("tc")
+int pod_ingress(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	const struct egress_pod_iface *pod = bpf_map_lookup_elem(&egress_pods, &ifindex);
+	struct flow f = {};
+	__u32 reason;
+
+	f.hook = EGRESS_HOOK_POD;
+	reason = pod_judge(skb, pod, &f);
+	if (reason_allows(reason)) {
+		count(EGRESS_HOOK_POD, reason);
+		return TC_ACT_UNSPEC;
+	}
+	f.cgroup_id = pod ? pod->cgroup_id : 0;
+	return deny(&f, reason, 0) ? TC_ACT_UNSPEC : TC_ACT_SHOT;
+}
+
+/* TC egress of the host side of a pod's interface: what comes in for the pod opens a flow, so
+ * its replies pass. Never drops. */
+SEC("tc")
+int pod_egress(struct __sk_buff *skb)
+{
+	ct_note_inbound(skb, ETH_HLEN, EGRESS_HOOK_POD);
+	return TC_ACT_UNSPEC;
+}
+
+/* TC ingress of the uplink (uplink.mode: enforce): connections from outside open flows, so that
+ * the node's replies to them (LoadBalancer, NodePort) pass the enforcing backstop. Never drops. */
+SEC("tc")
+int uplink_ingress(struct __sk_buff *skb)
+{
+	ct_note_inbound(skb, ETH_HLEN, EGRESS_HOOK_TC);
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -115,4 +115,21 @@ struct {
 	__type(value, struct egress_event_budget);
 } egress_event_budget SEC(".maps");
 
+/* Pod interfaces the pod program guards (host-side ifindex -> source prefixes, pod cgroup). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EGRESS_DEFAULT_POD_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct egress_pod_iface);
+} egress_pods SEC(".maps");
+
+/* The flow table (lib/flow_table.h): flows the policy allowed and connections that came in, so
+ * that replies and flows whose learned entry expired keep passing the pod and uplink programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EGRESS_DEFAULT_CT_ENTRIES);
+	__type(key, struct egress_ct_key);
+	__type(value, struct egress_ct_value);
+} egress_ct SEC(".maps");
+
 #endif

@@ -462,4 +462,88 @@ struct egress_dns_resolver6_key {
 };
 EGRESS_STATIC_ASSERT(sizeof(struct egress_dns_resolver6_key) == 16, "egress_dns_resolver6_key layout");
 
+/* ---- pod interfaces, the flow table, the host guard (wave 2) ------------------------------ */
+
+/* Pod interfaces the pod program guards, and the flow table's default size (LRU). */
+#define EGRESS_DEFAULT_POD_ENTRIES 4096
+#define EGRESS_DEFAULT_CT_ENTRIES 262144
+/* Source prefixes one pod interface may send from: a routed pod's /32 and /128 (and a few more for
+ * secondary IPs), or a bridge's on-link prefixes for kubenet's bridge ports. */
+#define EGRESS_POD_MAX_PREFIXES 6
+/* Idle timeouts of flow table entries (refreshed by the packets of the flow, at most once a
+ * second): TCP as conntrack's established timeout (5 days: an idle connection with the kernel's
+ * default keepalive of 2 h must survive), UDP as a UDP peer (EGRESS_UDP_PEER_TTL_NS), ICMP 30 s. */
+#define EGRESS_CT_TCP_IDLE_NS (432000ULL * 1000000000ULL)
+#define EGRESS_CT_UDP_IDLE_NS (300ULL * 1000000000ULL)
+#define EGRESS_CT_OTHER_IDLE_NS (30ULL * 1000000000ULL)
+/* A flow entry's last-seen time is rewritten at most this often (not per packet). */
+#define EGRESS_CT_REFRESH_NS 1000000000ULL
+
+/* A source prefix of a pod interface; address in network byte order, IPv4 in the first 4 bytes. */
+struct egress_pod_prefix {
+	__u8 addr[16];
+	__u8 prefixlen;
+	__u8 family; /* AF_INET or AF_INET6; 0: unused slot */
+	__u8 pad[2];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_pod_prefix) == 20, "egress_pod_prefix layout");
+
+/* One pod interface (hash egress_pods, key: __u32 ifindex of the host side, in the node's netns). */
+struct egress_pod_iface {
+	__u64 cgroup_id; /* the pod's cgroup (denies are reported with it); 0: not known */
+	__u32 flags;	 /* EGRESS_POD_* */
+	__u32 n_prefixes;
+	struct egress_pod_prefix prefixes[EGRESS_POD_MAX_PREFIXES];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_pod_iface) == 136, "egress_pod_iface layout");
+
+#define EGRESS_POD_QDISC_OURS 0x01  /* TC mode: we made the clsact qdisc (uninstall removes it) */
+#define EGRESS_POD_TCX 0x02	    /* attached through TCX links (pinned), not TC filters */
+#define EGRESS_POD_BRIDGE_PORT 0x04 /* kubenet: prefixes are the bridge's, not the pod's own */
+
+/* A flow the flow table knows (LRU hash egress_ct), as seen from the local side: a pod, or the node
+ * on the uplink. Addresses in network byte order, IPv4 in the first 4 bytes; ICMP echo keeps its
+ * identifier in both ports. */
+struct egress_ct_key {
+	__u8 local[16];
+	__u8 remote[16];
+	__be16 local_port;
+	__be16 remote_port;
+	__u8 proto;
+	__u8 family;
+	__u8 pad[2];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_ct_key) == 40, "egress_ct_key layout");
+
+struct egress_ct_value {
+	__u64 last_ns;	  /* CLOCK_BOOTTIME (coarse where probed) of the flow's last refresh */
+	__u64 created_ns; /* CLOCK_BOOTTIME */
+	__u8 origin;	  /* EGRESS_CT_* */
+	__u8 reason;	  /* the allow reason of the first packet (outbound flows) */
+	__u8 hook;	  /* the hook that made it (EGRESS_HOOK_POD or _TC) */
+	__u8 pad[5];
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_ct_value) == 24, "egress_ct_value layout");
+
+enum egress_ct_origin {
+	EGRESS_CT_OUTBOUND = 1, /* the local side's first packet was allowed by the policy */
+	EGRESS_CT_INBOUND = 2,	/* a connection (or datagram) that came in from the remote side */
+};
+
+/* Host guard (BPF LSM, bpf/guard.bpf.c): cgroups allowed to make packet (AF_PACKET) and AF_XDP
+ * sockets (hash egress_guard_allow, key: __u64 cgroup id of the allowed cgroup or an ancestor,
+ * value __u8 1), and the objects only egressd may touch (hash egress_guard_objs). */
+#define EGRESS_DEFAULT_GUARD_ALLOW_ENTRIES 256
+#define EGRESS_DEFAULT_GUARD_OBJECT_ENTRIES 1024
+/* The deepest cgroup the allow-list check walks up from (ancestors are levels 0..this). */
+#define EGRESS_GUARD_MAX_CGROUP_LEVEL 16
+
+/* One of our pins in bpffs, by its inode (the file a bpf_obj_get, unlink or rename names). */
+struct egress_guard_inode_key {
+	__u64 ino;
+	__u32 dev; /* the bpffs superblock's s_dev as the kernel holds it: major << 20 | minor */
+	__u32 pad;
+};
+EGRESS_STATIC_ASSERT(sizeof(struct egress_guard_inode_key) == 16, "egress_guard_inode_key layout");
+
 #endif /* EGRESS_ABI_H */

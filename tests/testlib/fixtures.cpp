@@ -34,6 +34,10 @@ NetnsPair::NetnsPair() {
 	try {
 		run_or_throw("ip netns add " + client_);
 		run_or_throw("ip netns add " + server_);
+		// No duplicate address detection for the link-local addresses either ("nodad" covers the
+		// global ones): while tentative they hold neighbour discovery for forwarded IPv6 back.
+		for (const auto& ns : {client_, server_})
+			run_or_throw(in(ns, "sysctl -qw net.ipv6.conf.default.accept_dad=0"));
 		// Created directly inside the namespaces: the veth never exists in the root namespace.
 		run_or_throw("ip -n " + client_ + " link add " + client_if_ + " type veth peer name " +
 		             server_if_ + " netns " + server_);

@@ -63,6 +63,16 @@ Metrics::Metrics() {
 	registry_.describe(
 	    std::string(metric::kBuildInfo), T::gauge,
 	    "Always 1; labels carry the egressd version, the map layout and the event schema.");
+	registry_.describe(std::string(metric::kTamperRepairs), T::counter,
+	                   "Our kernel objects found changed by someone else and put back, by object "
+	                   "(config, policy_maps, link, pod_interface, tc_backstop).");
+	registry_.describe(std::string(metric::kPodInterfaces), T::gauge,
+	                   "Pod interfaces on the node, by state: guarded (the pod programs run on them) "
+	                   "or not_guarded (see status.pods for why).");
+	registry_.describe(std::string(metric::kHostGuard), T::gauge,
+	                   "1 when the BPF LSM guard of a feature runs (raw_sockets: packet and AF_XDP "
+	                   "sockets of host processes; objects: our pins), 0 when this kernel or the "
+	                   "config leaves it off.");
 	registry_.set(metric::kRingbufLost, {}, 0);
 	registry_.set(metric::kEventsRateLimited, {}, 0);
 	registry_.set(metric::kPolicyReloadErrors, {}, 0);
@@ -146,6 +156,19 @@ void Metrics::set_build_info(std::string_view version, unsigned map_layout, unsi
 	               {"map_layout", std::to_string(map_layout)},
 	               {"version", std::string(version)}},
 	              1);
+}
+
+void Metrics::inc_tamper_repairs(std::string_view object) {
+	registry_.add(metric::kTamperRepairs, {{"object", std::string(object)}}, 1);
+}
+
+void Metrics::set_pod_interfaces(uint64_t guarded, uint64_t not_guarded) {
+	registry_.set(metric::kPodInterfaces, {{"state", "guarded"}}, static_cast<double>(guarded));
+	registry_.set(metric::kPodInterfaces, {{"state", "not_guarded"}}, static_cast<double>(not_guarded));
+}
+
+void Metrics::set_host_guard(std::string_view feature, bool on) {
+	registry_.set(metric::kHostGuard, {{"feature", std::string(feature)}}, on ? 1 : 0);
 }
 
 } // namespace egress::audit

@@ -29,6 +29,9 @@ inline constexpr std::string_view kPolicyGeneration = "aks_egress_guard_policy_g
 inline constexpr std::string_view kPolicyReloadErrors = "aks_egress_guard_policy_reload_errors_total";
 inline constexpr std::string_view kMapFillRatio = "aks_egress_guard_map_fill_ratio";
 inline constexpr std::string_view kBuildInfo = "aks_egress_guard_build_info";
+inline constexpr std::string_view kTamperRepairs = "aks_egress_guard_tamper_repairs_total";
+inline constexpr std::string_view kPodInterfaces = "aks_egress_guard_pod_interfaces";
+inline constexpr std::string_view kHostGuard = "aks_egress_guard_host_guard";
 } // namespace metric
 
 class Metrics {
@@ -56,6 +59,11 @@ public:
 	// "egress_" prefix ("egress_learned4" -> map="learned4").
 	void set_map_fill_ratio(std::string_view map, double ratio);
 	void set_build_info(std::string_view version, unsigned map_layout, unsigned event_schema);
+	// object: "config" | "policy_maps" | "link" | "pod_interface" | "tc_backstop"
+	void inc_tamper_repairs(std::string_view object);
+	void set_pod_interfaces(uint64_t guarded, uint64_t not_guarded);
+	// feature: "raw_sockets" | "objects"; on: the BPF LSM program runs
+	void set_host_guard(std::string_view feature, bool on);
 
 	std::string render() const { return registry_.render(); }
 	Registry& registry() { return registry_; }

@@ -54,15 +54,20 @@ Status open_datapath(Daemon::State& s, const policy::Config& config) {
 			return std::move(mount).error();
 		s.cgroup_path = *mount;
 	}
-	auto uplink = UplinkFollower::open(config.uplink);
+	auto uplink = UplinkFollower::open(config.uplink, config.uplink_enforce);
 	if (!uplink.ok())
 		return std::move(uplink).error();
 	s.uplink.emplace(std::move(*uplink));
+	auto pods = PodFollower::open({s.opts.cni_results, s.cgroup_path});
+	if (!pods.ok())
+		return std::move(pods).error();
+	s.pods.emplace(std::move(*pods));
 	kernel::DatapathOptions dopts;
 	dopts.cgroup_path = s.cgroup_path;
 	dopts.pin_dir = config.pin_path;
 	dopts.mount_bpffs = true;
 	dopts.tc_interface = s.uplink->named_interface(); // `auto` is followed after attach()
+	dopts.tc_enforce = config.uplink_enforce;
 	auto dp = kernel::Datapath::load(dopts);
 	if (!dp.ok())
 		return std::move(dp).error().wrap("loading the datapath");
@@ -123,6 +128,7 @@ Status enforce_first(Daemon::State& s, const policy::Config& config) {
 	s.follow_node_processes(); // before attach: the first packet already knows pods from the node
 	EGRESS_TRY_CTX(s.dp->attach(), "attaching");
 	EGRESS_TRY(s.uplink->start(*s.dp, *s.loop));
+	EGRESS_TRY(s.pods->start(*s.dp, *s.loop));
 	log::info(kComponent) << (s.dp->adopted() ? "re-attached" : "attached") << " to cgroup "
 	                      << s.cgroup_path << " (id " << s.dp->cgroup_id() << "), pins at "
 	                      << config.pin_path;
@@ -329,6 +335,11 @@ void Daemon::State::summarise_budgets() {
 }
 
 void Daemon::State::heartbeat() {
+	// Before the heartbeat's config write, which puts a tampered config map right.
+	tamper.run(*dp, *policy, pods ? &*pods : nullptr, uplink ? &*uplink : nullptr, metrics);
+	if (pods)
+		metrics.set_pod_interfaces(pods->guarded(),
+		                           pods->status()["total"].get<uint64_t>() - pods->guarded());
 	if (auto st = policy->heartbeat(); !st.ok())
 		log::error(kComponent) << st.error().to_string();
 	follow_node_processes();

@@ -10,6 +10,10 @@
 //   resolver      address changes of actively resolved exact names -> learned maps
 //   control       the unix control socket (control_server.h), the metrics HTTP endpoint
 //   uplink        (uplink: auto) rtnetlink link/route/address changes -> move the TC backstop
+//   pods          rtnetlink link/route changes -> the pod programs on every pod interface
+//
+// Every heartbeat also runs the tamper check (tamper_check.h): config map, policy maps, links, the
+// TC backstop and the pod interfaces are compared with what egressd wrote and put back.
 //
 // A reload that fails (parse, validate, compile, map write) keeps the last good policy enforced,
 // logs why, bumps egress_policy_reload_errors_total and shows in `status` (last_error,
@@ -29,7 +33,9 @@ struct DaemonOptions {
 	std::string config_path;
 	std::string catalog_path;                    // "" = the catalog built into the binary
 	std::string pod_logs_root = "/var/log/pods"; // pod attribution (tests point it elsewhere)
-	std::string node_name;                       // "" = $NODE_NAME, else the host name
+	// containerd's CNI result cache: which pod is behind a pod interface (pod_identity.h)
+	std::string cni_results = "/var/lib/cni/results";
+	std::string node_name; // "" = $NODE_NAME, else the host name
 	// The node's resolvers, trusted by the kernel's DNS learner next to config dnsServers. Read at
 	// start and at every reload; a missing file means none.
 	std::string resolv_conf = "/etc/resolv.conf";

@@ -111,6 +111,8 @@ json Daemon::State::status_json() {
 	                     {"resolv_conf", opts.resolv_conf},
 	                     {"check_key_set", policy->check_key() != 0}};
 	j["uplink"] = uplink->status();
+	j["pods"] = pods ? pods->status() : json::object();
+	j["tamper"] = tamper.status();
 	if (auto addrs = kernel::node_addresses(); addrs.ok()) {
 		j["node_addresses"] = *addrs;
 	} else {

@@ -23,7 +23,9 @@
 #include "daemon/event_loop.h"
 #include "daemon/http_server.h"
 #include "daemon/node_processes.h"
+#include "daemon/pod_follower.h"
 #include "daemon/policy_applier.h"
+#include "daemon/tamper_check.h"
 #include "daemon/uplink_follower.h"
 #include "kernel/datapath.h"
 
@@ -59,6 +61,8 @@ struct Daemon::State {
 	std::unique_ptr<ActiveResolution> resolution;
 	std::unique_ptr<AuditTrail> audit;
 	std::optional<UplinkFollower> uplink;
+	std::optional<PodFollower> pods;
+	TamperCheck tamper;
 
 	std::optional<NodeProcesses> node;
 	BudgetSummaries budgets;

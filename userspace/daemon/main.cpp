@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
 	app.add_option("--pod-logs-root", opts.pod_logs_root,
 	               "where kubelet keeps pod logs (pod attribution)")
 	    ->capture_default_str();
+	app.add_option("--cni-results", opts.cni_results,
+	               "containerd's CNI result cache (which pod is behind a pod interface)")
+	    ->capture_default_str();
 	app.add_option("--node-name", opts.node_name,
 	               "the deny log's node field (default: $NODE_NAME, else hostname)");
 	app.add_option("--resolv-conf", opts.resolv_conf,

@@ -157,8 +157,10 @@ std::vector<std::string> restart_only_changes(const policy::Config& a, const pol
 		out.push_back("metrics");
 	if (a.deny_log != b.deny_log)
 		out.push_back("denyLog");
-	if (a.uplink != b.uplink)
+	if (a.uplink != b.uplink || a.uplink_enforce != b.uplink_enforce)
 		out.push_back("uplink");
+	if (a.host_guard != b.host_guard)
+		out.push_back("hostGuard");
 	return out;
 }
 
@@ -170,6 +172,8 @@ void keep_restart_only_keys(const policy::Config& running, policy::Config& next)
 	next.metrics = running.metrics;
 	next.deny_log = running.deny_log;
 	next.uplink = running.uplink;
+	next.uplink_enforce = running.uplink_enforce;
+	next.host_guard = running.host_guard;
 }
 
 } // namespace egress::daemon

@@ -60,6 +60,8 @@ public:
 	Status set_pods_cgroup(uint64_t id, uint32_t level);
 
 	const ActivePolicy& active() const { return active_; }
+	// What the config map holds by our hand (the last committed write; heartbeat_ns aside).
+	const egress_config& kernel_config() const { return kernel_config_; }
 	uint64_t check_key() const { return check_key_; }
 	// Map writes of the latest apply(), successful or not.
 	double last_maps_ms() const { return last_maps_ms_; }

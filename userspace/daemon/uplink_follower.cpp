@@ -13,9 +13,10 @@ constexpr const char* kComponent = "egressd";
 
 } // namespace
 
-Result<UplinkFollower> UplinkFollower::open(const std::string& configured) {
+Result<UplinkFollower> UplinkFollower::open(const std::string& configured, bool enforce) {
 	UplinkFollower f;
 	f.configured_ = configured;
+	f.enforce_ = enforce;
 	f.mode_ = uplink_mode(configured);
 	if (f.mode_ == UplinkMode::automatic) {
 		auto w = kernel::UplinkWatcher::open();
@@ -55,7 +56,8 @@ void UplinkFollower::follow(const std::optional<kernel::Uplink>& uplink) {
 	if (uplink)
 		log::info(kComponent)
 		    << "uplink " << uplink->ifname << " (ifindex " << uplink->ifindex << ", gateway "
-		    << uplink->gateway.value_or("none") << "): TC backstop attached (audit only)";
+		    << uplink->gateway.value_or("none") << "): TC backstop attached ("
+		    << (enforce_ ? "enforcing" : "audit only") << ")";
 }
 
 void UplinkFollower::on_change() {
@@ -87,7 +89,22 @@ nlohmann::json UplinkFollower::status() const {
 		else if (unsigned idx = if_nametoindex(configured_.c_str()); idx != 0)
 			uplink = kernel::Uplink{configured_, static_cast<int>(idx), {}, std::nullopt};
 	}
-	return uplink_json(mode_, configured_, uplink, backstop_ifindex_, false);
+	return uplink_json(mode_, configured_, uplink, backstop_ifindex_, enforce_);
+}
+
+std::string UplinkFollower::reattach_if_lost() {
+	if (!dp_ || backstop_ifindex_ == 0)
+		return "";
+	auto there = dp_->tc_backstop_attached();
+	if (!there.ok() || *there)
+		return "";
+	std::optional<kernel::Uplink> to;
+	if (watcher_)
+		to = watcher_->current();
+	else if (unsigned idx = if_nametoindex(configured_.c_str()); idx != 0)
+		to = kernel::Uplink{configured_, static_cast<int>(idx), {}, std::nullopt};
+	follow(to);
+	return "our filter was gone from ifindex " + std::to_string(backstop_ifindex_) + ": attached again";
 }
 
 } // namespace egress::daemon

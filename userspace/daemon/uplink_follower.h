@@ -20,7 +20,8 @@ namespace egress::daemon {
 class UplinkFollower {
 public:
 	// Before the datapath loads (`auto` subscribes first, so no change before the loop is missed).
-	static Result<UplinkFollower> open(const std::string& configured);
+	// `enforce`: uplink.mode enforce (the datapath was loaded with tc_enforce).
+	static Result<UplinkFollower> open(const std::string& configured, bool enforce = false);
 	UplinkMode mode() const { return mode_; }
 	// The interface the datapath attaches the backstop to itself ("" unless a name is configured).
 	std::string named_interface() const { return mode_ == UplinkMode::named ? configured_ : ""; }
@@ -28,6 +29,9 @@ public:
 	// After attach: puts the backstop where it belongs and registers the watcher with the loop.
 	Status start(kernel::Datapath& dp, EventLoop& loop);
 	nlohmann::json status() const;
+	// The tamper check: our filter gone from where it should be is attached again. Returns what
+	// was done ("" when it was there).
+	std::string reattach_if_lost();
 
 private:
 	UplinkFollower() = default;
@@ -39,6 +43,7 @@ private:
 	std::optional<kernel::UplinkWatcher> watcher_;
 	kernel::Datapath* dp_ = nullptr;
 	uint32_t backstop_ifindex_ = 0; // where our filter is (install record)
+	bool enforce_ = false;
 };
 
 } // namespace egress::daemon

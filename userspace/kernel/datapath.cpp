@@ -13,6 +13,7 @@
 #include "common/cgroup.h"
 #include "common/logger.h"
 #include "egress.skel.h"
+#include "kernel/datapath_impl.h"
 #include "kernel/feature_probe.h"
 #include "kernel/install_record.h"
 #include "kernel/libbpf_handles.h"
@@ -44,9 +45,9 @@ std::optional<MapId> map_id_of(egress_bpf* s, const bpf_map* m) {
 	return std::nullopt;
 }
 
-std::vector<bpf_program*> cgroup_programs(egress_bpf* s) {
-	return {s->progs.connect4, s->progs.connect6,   s->progs.sendmsg4,
-	        s->progs.sendmsg6, s->progs.skb_egress, s->progs.skb_ingress};
+// The uplink's ingress filter exists only to feed the flow table of an enforcing backstop.
+int uplink_ingress_fd(const Datapath::Impl& impl) {
+	return impl.opts.tc_enforce ? bpf_program__fd(impl.skel->progs.uplink_ingress) : -1;
 }
 
 // Sizes come from the options as given: a bad one (0) is the kernel's to refuse, in its words.
@@ -61,17 +62,6 @@ bool file_exists(const std::string& path) {
 }
 
 } // namespace
-
-struct Datapath::Impl {
-	DatapathOptions opts;
-	PinLayout pins{""};
-	UniqueSkeleton<egress_bpf> skel;
-	std::string log;
-	uint64_t cgroup_id = 0;
-	bool adopted = false;
-	bool pins_persist = true; // false when load() mounted the bpffs itself
-	egress_install_info install{};
-};
 
 namespace {
 
@@ -249,16 +239,11 @@ Status Datapath::attach() {
 				return Error::from_errno(errno, "replacing the program of link " + pin);
 			continue;
 		}
-		UniqueLink link(bpf_program__attach_cgroup(p, cg.get()));
-		if (!link)
-			return Error::from_errno(errno, std::string("attaching ") + bpf_program__name(p) +
-			                                    " to " + impl_->opts.cgroup_path);
-		if (int err = bpf_link__pin(link.get(), pin.c_str()); err)
-			return Error::from_errno(err, "pinning link at " + pin);
-		bpf_link__disconnect(link.get()); // the pin keeps it attached
+		EGRESS_TRY(attach_cgroup_link(*impl_, p, cg.get()));
 	}
 	if (!impl_->opts.tc_interface.empty()) {
-		auto tc = attach_tc_backstop(bpf_program__fd(s->progs.tc_backstop), impl_->opts.tc_interface);
+		auto tc = attach_tc_backstop(bpf_program__fd(s->progs.tc_backstop), uplink_ingress_fd(*impl_),
+		                             impl_->opts.tc_interface);
 		if (!tc.ok())
 			return std::move(tc).error();
 		auto& info = impl_->install;
@@ -361,7 +346,8 @@ Result<uint32_t> Datapath::move_tc_backstop(const std::optional<Uplink>& to) {
 	}
 	if (!move.attach_new)
 		return info->tc_ifindex;
-	auto tc = attach_tc_backstop(bpf_program__fd(impl_->skel->progs.tc_backstop), to->ifname);
+	auto tc = attach_tc_backstop(bpf_program__fd(impl_->skel->progs.tc_backstop),
+	                             uplink_ingress_fd(*impl_), to->ifname);
 	// On failure the record stands: the old interface was already cleared above, and on the same
 	// interface the previous filter is left as it was.
 	if (!tc.ok())

@@ -89,6 +89,13 @@ public:
 	// record saying so.
 	Result<uint32_t> move_tc_backstop(const std::optional<Uplink>& to);
 
+	// The tamper check (link_check.cpp): every pinned cgroup link exists, is attached to our cgroup
+	// and runs our program; what differs is attached again (or gets our program back). Returns one
+	// line per repair.
+	Result<std::vector<std::string>> repair_links();
+	// The TC backstop runs our program where the install record says it is (true when none).
+	Result<bool> tc_backstop_attached() const;
+
 	struct Impl; // opaque: datapath.cpp's load steps fill it
 
 private:

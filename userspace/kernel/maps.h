@@ -22,6 +22,8 @@ struct MapSizes {
 	uint32_t peer_entries = EGRESS_DEFAULT_PEER_ENTRIES;
 	uint32_t event_flow_entries = EGRESS_DEFAULT_FLOW_ENTRIES;
 	uint32_t ringbuf_bytes = EGRESS_DEFAULT_RINGBUF_BYTES; // a power of two, >= page size
+	uint32_t pod_entries = EGRESS_DEFAULT_POD_ENTRIES;
+	uint32_t ct_entries = EGRESS_DEFAULT_CT_ENTRIES;
 };
 
 // X(id, object name, size, fill)
@@ -49,7 +51,9 @@ struct MapSizes {
 	X(dns_scratch, egress_dns_scr, nullptr, false)                                                       \
 	X(event_budget, egress_event_budget, nullptr, true)                                                  \
 	X(dns_local, egress_dns_local, nullptr, true)                                                        \
-	X(dns_resolver_cgroups, egress_dns_resolver_cgroups, nullptr, true)
+	X(dns_resolver_cgroups, egress_dns_resolver_cgroups, nullptr, true)                                  \
+	X(pods, egress_pods, &MapSizes::pod_entries, true)                                                   \
+	X(ct, egress_ct, &MapSizes::ct_entries, true)
 
 enum class MapId {
 #define EGRESS_MAP_ID(id, name, size, fill) id,

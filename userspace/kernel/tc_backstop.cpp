@@ -7,7 +7,28 @@
 
 namespace egress::kernel {
 
-Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname) {
+namespace {
+
+// Our ingress filter on or off (the direction a reporting backstop does not use).
+Status set_ingress_filter(int ifindex, int prog_fd, const std::string& ifname) {
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	if (prog_fd < 0) {
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
+		int err = bpf_tc_detach(&hook, &opts);
+		if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+			return Error::from_errno(err, "detaching the uplink's ingress filter from " + ifname);
+		return ok_status();
+	}
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
+	            .priority = kTcPriority);
+	if (int err = bpf_tc_attach(&hook, &opts); err)
+		return Error::from_errno(err, "attaching the uplink's ingress filter to " + ifname);
+	return ok_status();
+}
+
+} // namespace
+
+Result<TcAttachment> attach_tc_backstop(int prog_fd, int ingress_fd, const std::string& ifname) {
 	TcAttachment tc;
 	tc.ifindex = if_nametoindex(ifname.c_str());
 	if (tc.ifindex == 0)
@@ -21,12 +42,18 @@ Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname) 
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = kTcHandle,
 	            .priority = kTcPriority);
 	err = bpf_tc_attach(&hook, &opts);
-	if (err) {
-		if (tc.qdisc_ours)
-			bpf_tc_hook_destroy(&hook);
-		return Error::from_errno(err, "attaching the TC backstop to " + ifname);
+	if (!err) {
+		Status in = set_ingress_filter(static_cast<int>(tc.ifindex), ingress_fd, ifname);
+		if (in.ok())
+			return tc;
+		bpf_tc_detach(&hook, &opts);
+		err = -in.error().code();
 	}
-	return tc;
+	if (tc.qdisc_ours) {
+		hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);
+		bpf_tc_hook_destroy(&hook);
+	}
+	return Error::from_errno(err, "attaching the TC backstop to " + ifname);
 }
 
 Status detach_tc_backstop(const TcAttachment& tc) {
@@ -37,6 +64,8 @@ Status detach_tc_backstop(const TcAttachment& tc) {
 	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
 		return Error::from_errno(err, "detaching the TC backstop from ifindex " +
 		                                  std::to_string(tc.ifindex));
+	EGRESS_TRY(
+	    set_ingress_filter(static_cast<int>(tc.ifindex), -1, "ifindex " + std::to_string(tc.ifindex)));
 	if (tc.qdisc_ours) {
 		// Destroying both directions removes the whole clsact qdisc: ours, so that is right.
 		hook.attach_point = static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS);

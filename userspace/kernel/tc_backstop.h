@@ -1,4 +1,5 @@
-// The optional TC backstop on an interface (clsact egress, cls_bpf direct-action). TCX needs
+// The optional TC backstop on an interface (clsact egress, cls_bpf direct-action; with
+// uplink.mode: enforce also a filter on its ingress). TCX needs
 // kernel 6.6 and libbpf 1.3, so the clsact path works everywhere from 5.15. A clsact qdisc that
 // existed before us belongs to someone else (other agents' filters live in it): we only ever
 // remove our own filter from it, and remove the qdisc only if we created it.
@@ -22,8 +23,10 @@ struct TcAttachment {
 	bool qdisc_ours = false;
 };
 
-// Attaches (or atomically replaces) our filter on `ifname`'s egress in the current netns.
-Result<TcAttachment> attach_tc_backstop(int prog_fd, const std::string& ifname);
+// Attaches (or atomically replaces) our filter on `ifname`'s egress in the current netns, and, when
+// enforcing, `ingress_fd` (uplink_ingress: connections from outside open flows) on its ingress;
+// -1 takes an ingress filter of ours off instead.
+Result<TcAttachment> attach_tc_backstop(int prog_fd, int ingress_fd, const std::string& ifname);
 
 Status detach_tc_backstop(const TcAttachment& tc);
 

@@ -164,6 +164,40 @@ Result<std::string> read_uplink(const YAML::Node& node, const std::string& path)
 	return s;
 }
 
+// `uplink: auto|<ifname>`, or `uplink: {interface: auto|<ifname>, mode: audit|enforce}`.
+KeyHandler read_uplink_key(Config& c) {
+	return [&c](const YAML::Node& v, const std::string& p) -> Status {
+		if (!v.IsMap())
+			return set<std::string>(c.uplink, read_uplink)(v, p);
+		EGRESS_TRY(read_map(
+		    v, p,
+		    {{"interface", set<std::string>(c.uplink, read_uplink)},
+		     {"mode", set(c.uplink_enforce, one_of<bool>({{"audit", false}, {"enforce", true}}))}}));
+		if (c.uplink_enforce && c.uplink.empty())
+			return at(v, join(p, "mode"),
+			          "enforce needs uplink.interface (auto or an interface name)");
+		return ok_status();
+	};
+}
+
+Result<std::string> read_cgroup_path(const YAML::Node& node, const std::string& path) {
+	auto s = read_string(node, path);
+	if (s.ok() && (s->empty() || s->front() != '/' || s->find("..") != std::string::npos))
+		return at(node, path, in_quotes(*s) + ": a cgroup path below the cgroup2 mount, from \"/\"");
+	return s;
+}
+
+KeyHandler read_host_guard(HostGuard& g) {
+	return [&g](const YAML::Node& v, const std::string& p) -> Status {
+		auto on_off =
+		    one_of<GuardSwitch>({{"auto", GuardSwitch::automatic}, {"off", GuardSwitch::off}});
+		return read_map(v, p,
+		                {{"rawSockets", set(g.raw_sockets, on_off)},
+		                 {"objects", set(g.objects, on_off)},
+		                 {"allow", append_each<std::string>(g.allow, read_cgroup_path)}});
+	};
+}
+
 Result<std::string> read_service_tags_path(const YAML::Node& node, const std::string& path) {
 	auto s = read_string(node, path);
 	if (s.ok() && s->find('\0') != std::string::npos)
@@ -329,7 +363,8 @@ Result<Config> read_config(const YAML::Node& root) {
 	        {"cgroupPath", set(c.cgroup_path, absolute_path(true))},
 	        {"pinPath", set(c.pin_path, absolute_path(false))},
 	        {"controlSocket", set<std::string>(c.control_socket, read_control_socket)},
-	        {"uplink", set<std::string>(c.uplink, read_uplink)},
+	        {"uplink", read_uplink_key(c)},
+	        {"hostGuard", read_host_guard(c.host_guard)},
 	    }));
 
 	// Rules that span keys. `root[...]` on a const node never inserts.

@@ -98,6 +98,16 @@ struct DnsSettings {
 	bool operator==(const DnsSettings&) const = default;
 };
 
+// The host guard (BPF LSM, where the node's kernel runs it: docs/kernels.md).
+enum class GuardSwitch { automatic, off };
+struct HostGuard {
+	GuardSwitch raw_sockets =
+	    GuardSwitch::automatic;                   // packet and AF_XDP sockets, allow-listed cgroups only
+	GuardSwitch objects = GuardSwitch::automatic; // our pins: only egressd may change them
+	std::vector<std::string> allow; // more cgroups (paths below the cgroup2 mount) with raw sockets
+	bool operator==(const HostGuard&) const = default;
+};
+
 struct Config {
 	Cloud cloud = Cloud::azure_cloud;
 	std::string location; // an ARM location of `cloud` (catalog::find_region), e.g. "eastus"
@@ -118,7 +128,9 @@ struct Config {
 	std::string cgroup_path; // "" = the cgroup2 mount root, found at run time
 	std::string pin_path = "/sys/fs/bpf/aks-egress-guard";
 	std::string control_socket = "/run/aks-egress-guard/egressd.sock";
-	std::string uplink; // "" = no TC backstop; "auto" = the default route's interface; or a name
+	std::string uplink;          // "" = no TC backstop; "auto" = the default route's interface; or a name
+	bool uplink_enforce = false; // uplink.mode: enforce (the backstop drops; default audit)
+	HostGuard host_guard;
 
 	bool has_feature(std::string_view name) const; // by config name or alias
 	bool operator==(const Config&) const = default;

@@ -68,7 +68,13 @@ nlohmann::json to_json(const Config& c) {
 	    {"cgroupPath", c.cgroup_path},
 	    {"pinPath", c.pin_path},
 	    {"controlSocket", c.control_socket},
-	    {"uplink", c.uplink},
+	    // The string form while the backstop only reports (as configs before uplink.mode wrote it).
+	    {"uplink", c.uplink_enforce ? nlohmann::json{{"interface", c.uplink}, {"mode", "enforce"}}
+	                                : nlohmann::json(c.uplink)},
+	    {"hostGuard",
+	     {{"rawSockets", c.host_guard.raw_sockets == GuardSwitch::off ? "off" : "auto"},
+	      {"objects", c.host_guard.objects == GuardSwitch::off ? "off" : "auto"},
+	      {"allow", c.host_guard.allow}}},
 	};
 }
 

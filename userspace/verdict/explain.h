@@ -5,8 +5,8 @@
 // loaded programs and through explain() and fails on any difference in verdict or reason.
 //
 // What it does not model: what only a packet shows (ICMP errors, neighbour discovery, TCP reply
-// packets of the packet hooks) and the UDP peer map's timing (the caller says whether the
-// destination is a recent UDP peer).
+// packets of the packet hooks; the pod program's reverse-path check and flow table) and the UDP
+// peer map's timing (the caller says whether the destination is a recent UDP peer).
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,8 @@ struct AddressEntries {
 enum class Path {
 	connect, // cgroup/connect4|6: TCP and connected UDP (a UDP miss is a udp_probe)
 	sendmsg, // cgroup/sendmsg4|6: unconnected UDP
-	packet,  // cgroup_skb/egress and TC: packets no socket hook judged (a miss is `raw`)
+	packet,  // cgroup_skb/egress, TC, and the pod program for a flow its flow table does not know:
+	         // packets no socket hook judged (a miss is `raw`)
 };
 
 struct AddressQuery {

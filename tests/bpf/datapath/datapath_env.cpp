@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "egress.skel.h"
 #include "kernel/event_reader.h"
 #include "kernel/map_writer.h"
+#include "kernel/pod_layer.h"
 
 namespace egress::testlib {
 namespace {
@@ -159,8 +161,47 @@ void DatapathEnv::pods_are_this_process() {
 	if (!st.ok())
 		throw std::runtime_error(st.error().to_string());
 }
+
 TestRunResult DatapathEnv::tc(const Bytes& pkt) {
 	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.tc_backstop), pkt);
+}
+
+// The pod programs run as on interface 1 (Device::loopback), which the pod tests enter in
+// egress_pods as the pod's interface.
+TestRunResult DatapathEnv::pod_in(const Bytes& pkt) {
+	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.pod_ingress), pkt, 1, Device::loopback);
+}
+TestRunResult DatapathEnv::pod_out(const Bytes& pkt) {
+	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.pod_egress), pkt, 1, Device::loopback);
+}
+TestRunResult DatapathEnv::uplink_in(const Bytes& pkt) {
+	return prog_test_run(bpf_program__fd(dp_->skeleton()->progs.uplink_ingress), pkt);
+}
+
+void DatapathEnv::pod(uint32_t ifindex, const std::vector<std::string>& prefixes, uint64_t cgroup_id,
+                      bool bridge_port) {
+	kernel::PodInterface p;
+	p.ifindex = static_cast<int>(ifindex);
+	p.ifname = "test" + std::to_string(ifindex);
+	p.bridge_port = bridge_port;
+	for (const auto& text : prefixes) {
+		auto [addr, len] = parse_cidr(text);
+		auto ip = ip_from_af(addr.size() == 4 ? AF_INET : AF_INET6, addr.data());
+		if (!ip.ok())
+			throw std::runtime_error(ip.error().to_string());
+		p.prefixes.push_back({*ip, static_cast<uint8_t>(len)});
+	}
+	put(dp_->map_fd(kernel::MapId::pods), ifindex, kernel::pod_entry(p, cgroup_id, 0, nullptr));
+}
+
+size_t DatapathEnv::flows() {
+	auto map = kernel::TypedMap<egress_ct_key, egress_ct_value>::open(dp_->map_fd(kernel::MapId::ct));
+	if (!map.ok())
+		throw std::runtime_error(map.error().to_string());
+	auto all = map->entries();
+	if (!all.ok())
+		throw std::runtime_error(all.error().to_string());
+	return all->size();
 }
 
 std::vector<egress_deny_event> DatapathEnv::drain_events() {

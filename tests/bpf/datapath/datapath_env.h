@@ -79,6 +79,16 @@ public:
 	// cgroup (test_run's packets carry the caller's cgroup): every packet is then a pod's.
 	void pods_are_this_process();
 	TestRunResult tc(const Bytes& pkt);
+	// The pod programs (frames from the pod / to the pod), as on interface 1: BPF_PROG_TEST_RUN
+	// runs them on loopback.
+	TestRunResult pod_in(const Bytes& pkt);
+	TestRunResult pod_out(const Bytes& pkt);
+	TestRunResult uplink_in(const Bytes& pkt);
+	// Describes interface `ifindex` as a pod's: its source prefixes ("10.244.1.5/32") and cgroup.
+	void pod(uint32_t ifindex, const std::vector<std::string>& prefixes, uint64_t cgroup_id,
+	         bool bridge_port = false);
+	// Entries of the flow table.
+	size_t flows();
 
 	// Every deny event waiting in the ring buffer.
 	std::vector<egress_deny_event> drain_events();

@@ -100,7 +100,7 @@ TEST(Loader, VerifiedInstructionsStayUnderAQuarterOfTheLimit) {
 	EGRESS_REQUIRE_ROOT();
 	DatapathEnv env;
 	auto steps = verifier_steps(env.dp());
-	ASSERT_EQ(steps.size(), 7u);
+	ASSERT_EQ(steps.size(), 10u); // 7 + pod_ingress, pod_egress, uplink_ingress
 	for (const auto& p : steps) {
 		std::printf("verifier %-12s %7u insns  (verified_insns %u, log %s)\n", p.name.c_str(),
 		            p.steps(), p.verified_insns,

@@ -5,7 +5,9 @@
 //   - cgroup/connect4|6: a real connect() from a process in the datapath's cgroup (in a network
 //     namespace of its own with no route out, so nothing leaves even when allowed);
 //   - cgroup/sendmsg4|6: a real unconnected sendto() likewise;
-//   - cgroup_skb/egress: BPF_PROG_TEST_RUN of a packet no socket judged.
+//   - cgroup_skb/egress: BPF_PROG_TEST_RUN of a packet no socket judged;
+//   - the pod program (pod_ingress, Path::packet too): a frame from a pod, of a flow its flow
+//     table does not know yet, from the pod's own address.
 // The kernel's verdict and reason are read from its per-CPU counters (each judgement counts one
 // [hook][reason]); EPERM must agree with the verdict. The explainer gets the same map contents
 // through kernel::VerdictMaps, as egressd's `check` does. Every row must agree.
@@ -15,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
+#include <linux/pkt_cls.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -50,8 +53,9 @@ struct Row {
 	uint8_t proto;
 	verdict::Path path;
 	Family3 family;
-	std::string dst; // as the socket or packet names it
-	std::string key; // the address the maps are keyed by (mapped: the IPv4 one)
+	std::string dst;  // as the socket or packet names it
+	std::string key;  // the address the maps are keyed by (mapped: the IPv4 one)
+	bool pod = false; // Path::packet through pod_ingress instead of cgroup_skb/egress
 
 	std::string name() const {
 		static const char* f[] = {"-", "floor", "floor-other"};
@@ -59,7 +63,8 @@ struct Row {
 		static const char* c[] = {"-", "cidr", "cidr-other"};
 		static const char* p[] = {"connect", "sendmsg", "packet"};
 		return std::string(f[int(floor)]) + "/" + l[int(learned)] + "/" + c[int(cidr)] + " " +
-		       (proto == EGRESS_PROTO_TCP ? "tcp" : "udp") + " " + p[int(path)] + " " + dst;
+		       (proto == EGRESS_PROTO_TCP ? "tcp" : "udp") + " " + p[int(path)] +
+		       (pod ? "(pod)" : "") + " " + dst;
 	}
 };
 
@@ -78,6 +83,9 @@ protected:
 		EGRESS_REQUIRE_ROOT();
 		env_ = std::make_unique<DatapathEnv>();
 		env_->set_mode(EGRESS_MODE_ENFORCE);
+		// The pod behind interface 1 (where BPF_PROG_TEST_RUN runs the pod program) sends from
+		// the addresses packet_call() uses.
+		env_->pod(1, {"10.200.0.1/32", "fd00:200::1/128"}, 77);
 		auto st = env_->dp().attach();
 		ASSERT_TRUE(st.ok()) << st.error().to_string();
 	}
@@ -93,23 +101,29 @@ protected:
 						continue; // sendmsg hooks see unconnected UDP only
 					if (path == verdict::Path::packet && fam == Family3::mapped)
 						continue; // a mapped address is a socket's, not a header's
-					for (int f = 0; f < 3; ++f)
-						for (int l = 0; l < 4; ++l)
-							for (int c = 0; c < 3; ++c) {
-								++n;
-								Row r{Floor(f), Learned(l), Cidr(c), proto,
-								      path,     fam,        "",      ""};
-								std::string v4 =
-								    "198.18." + std::to_string(n / 250) +
-								    "." + std::to_string(n % 250 + 1);
-								std::string v6 =
-								    "2001:db8:77::" + std::to_string(n);
-								r.key = fam == Family3::v6 ? v6 : v4;
-								r.dst = fam == Family3::mapped
-								            ? "::ffff:" + v4
-								            : r.key;
-								rows.push_back(r);
-							}
+					for (bool pod : {false, true})
+						for (int f = 0; f < 3; ++f)
+							for (int l = 0; l < 4; ++l)
+								for (int c = 0; c < 3; ++c) {
+									++n;
+									if (pod &&
+									    path != verdict::Path::packet)
+										continue;
+									Row r{Floor(f), Learned(l), Cidr(c),
+									      proto,    path,       fam,
+									      "",       "",         pod};
+									std::string v4 =
+									    "198.18." +
+									    std::to_string(n / 250) + "." +
+									    std::to_string(n % 250 + 1);
+									std::string v6 = "2001:db8:77::" +
+									                 std::to_string(n);
+									r.key = fam == Family3::v6 ? v6 : v4;
+									r.dst = fam == Family3::mapped
+									            ? "::ffff:" + v4
+									            : r.key;
+									rows.push_back(r);
+								}
 				}
 		// Loopback is never judged by the maps.
 		rows.push_back({Floor::none, Learned::none, Cidr::none, EGRESS_PROTO_TCP,
@@ -144,7 +158,7 @@ protected:
 		case verdict::Path::packet:
 			break;
 		}
-		return EGRESS_HOOK_SKB_EGRESS;
+		return r.pod ? EGRESS_HOOK_POD : EGRESS_HOOK_SKB_EGRESS;
 	}
 
 	// connect() or sendto() from the cgroup, in an empty network namespace: the errno (0 for none).
@@ -190,6 +204,8 @@ protected:
 			b.tcp(40000, kPort).syn();
 		else
 			b.udp(40000, kPort).payload("x");
+		if (r.pod)
+			return env_->pod_in(b.build()).retval == static_cast<uint32_t>(TC_ACT_SHOT) ? 0 : 1;
 		return env_->egress(b.build()).retval;
 	}
 
@@ -213,7 +229,7 @@ protected:
 
 TEST_F(VerdictAgreement, TheExplainerAndTheLoadedProgramsGiveTheSameVerdictAndReasonOnEveryRow) {
 	auto rows = table();
-	ASSERT_GT(rows.size(), 250u);
+	ASSERT_GT(rows.size(), 550u);
 	size_t checked = 0;
 	for (const auto& r : rows) {
 		SCOPED_TRACE(r.name());

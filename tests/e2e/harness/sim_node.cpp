@@ -24,6 +24,7 @@
 #include "daemon/control_client.h"
 #include "dns_wire.h"
 #include "kernel/datapath.h"
+#include "probes.h"
 #include "system.h"
 
 namespace egress::e2e {
@@ -82,46 +83,6 @@ namespace {
 				reinterpret_cast<in6_pktinfo*>(CMSG_DATA(c))->ipi6_ifindex = 0;
 		sendmsg(fd, &m, 0);
 	}
-}
-
-sockaddr_in v4(const std::string& addr, uint16_t port) {
-	sockaddr_in a{};
-	a.sin_family = AF_INET;
-	a.sin_port = htons(port);
-	if (inet_pton(AF_INET, addr.c_str(), &a.sin_addr) != 1)
-		throw std::runtime_error("not an IPv4 address: " + addr);
-	return a;
-}
-
-// Connects and reads the listener's "hi": 0, an errno, or EPROTO for a wrong greeting.
-int hello(int fd) {
-	pollfd p{fd, POLLIN, 0};
-	char buf[2];
-	if (poll(&p, 1, 2000) != 1 || recv(fd, buf, 2, MSG_WAITALL) != 2 || std::memcmp(buf, "hi", 2) != 0)
-		return EPROTO;
-	return 0;
-}
-
-// One A query over a connected UDP socket; the first A record (or "") and 0, or an errno.
-int query(const std::string& name, const std::string& server, std::string& first) {
-	auto a = v4(server, 53);
-	UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-	if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
-		return errno;
-	std::mt19937 rng(static_cast<unsigned>(getpid()) ^ static_cast<unsigned>(time(nullptr)));
-	auto id = static_cast<uint16_t>(rng());
-	auto q = a_query(name, id);
-	if (send(fd.get(), q.data(), q.size(), 0) < 0)
-		return errno;
-	pollfd p{fd.get(), POLLIN, 0};
-	if (poll(&p, 1, 2000) != 1)
-		return ETIMEDOUT;
-	uint8_t buf[1500];
-	ssize_t n = recv(fd.get(), buf, sizeof(buf), 0);
-	if (n < 12 || buf[0] != q[0] || buf[1] != q[1])
-		return EPROTO;
-	first = first_a(buf, static_cast<size_t>(n), id);
-	return 0;
 }
 
 } // namespace
@@ -193,6 +154,8 @@ SimNode::~SimNode() {
 	}
 	resolvers_.clear();
 	listeners_.clear();
+	pods_.clear();
+	rmdir((pod_dirs_.front() + "/kubepods-burstable.slice").c_str()); // made by a burstable pod
 	reap_pod_cgroup();
 	// egressd leaves enforcement pinned on purpose; the test removes it, inside the node
 	// namespace: the install record's TC ifindex (uplink: auto) is one of that namespace, and the
@@ -247,6 +210,43 @@ void SimNode::start_resolver(const std::string& listen, const std::map<std::stri
 	}
 	dns.records.insert(dns.records.end(), extra.begin(), extra.end());
 	resolvers_.push_back(std::make_unique<resolver::e2e::Dnsmasq>(dns));
+}
+
+int SimNode::in_internet(std::function<int()> fn) const {
+	return testlib::run_in(net_->server(), nullptr, std::move(fn));
+}
+
+std::unique_ptr<testlib::ChildProcess> SimNode::spawn_in_internet(std::function<int()> fn) const {
+	return std::make_unique<testlib::ChildProcess>(net_->server(), nullptr, std::move(fn));
+}
+
+std::unique_ptr<PacketRecorder> SimNode::record(std::vector<std::string> destinations,
+                                                std::string marker) const {
+	return std::make_unique<PacketRecorder>(net_->server(), net_->server_if(), std::move(destinations),
+	                                        std::move(marker));
+}
+
+Pod& SimNode::add_pod(const PodOptions& options) {
+	if (next_pod_ > 250)
+		throw std::runtime_error("the simulated node holds at most 249 pods");
+	if (pods_.empty()) {
+		testlib::run_or_throw(
+		    testlib::NetnsPair::in(net_->client(), "sysctl -qw net.ipv4.ip_forward=1"));
+		testlib::run_or_throw(
+		    testlib::NetnsPair::in(net_->client(), "sysctl -qw net.ipv6.conf.all.forwarding=1"));
+	}
+	PodPlacement where;
+	where.index = next_pod_++;
+	where.node_netns = net_->client();
+	where.kubepods_slice = pod_dirs_.front();
+	where.pod_logs_root = pod_logs_root();
+	where.cni_results_dir = cni_results_dir();
+	pods_.push_back(std::make_unique<Pod>(options, where));
+	return *pods_.back();
+}
+
+void SimNode::remove_pod(Pod& pod) {
+	std::erase_if(pods_, [&](const std::unique_ptr<Pod>& p) { return p.get() == &pod; });
 }
 
 std::string SimNode::render(const NodeConfig& c) const {
@@ -316,11 +316,21 @@ void SimNode::set_resolv_conf(const std::vector<std::string>& nameservers) {
 
 void SimNode::start_egressd() {
 	std::string log = dir_ + "/egressd.log";
-	std::vector<std::string> args = {EGRESSD_BINARY,      "--config",    config_path_,
-	                                 "--log-level",       "debug",       "--pod-logs-root",
-	                                 dir_ + "/pods",      "--node-name", "aks-test-node-0",
-	                                 "--deny-log-window", "1",           "--resolv-conf",
-	                                 resolv_conf_path()};
+	std::vector<std::string> args = {EGRESSD_BINARY,
+	                                 "--config",
+	                                 config_path_,
+	                                 "--log-level",
+	                                 "debug",
+	                                 "--pod-logs-root",
+	                                 dir_ + "/pods",
+	                                 "--node-name",
+	                                 "aks-test-node-0",
+	                                 "--deny-log-window",
+	                                 "1",
+	                                 "--resolv-conf",
+	                                 resolv_conf_path(),
+	                                 "--cni-results",
+	                                 cni_results_dir()};
 	egressd_status_ = -1;
 	egressd_ = std::make_unique<testlib::ChildProcess>(net_->client(), nullptr, [args, log]() -> int {
 		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -394,7 +404,7 @@ std::string SimNode::http_get(const std::string& path) const {
 	// child writes the whole answer to a file, so its size never blocks a pipe.
 	std::string out_path = dir_ + "/http-" + testlib::unique_name("g") + ".txt";
 	testlib::run_in(net_->client(), nullptr, [path, out_path]() -> int {
-		auto a = v4("127.0.0.1", kMetricsPort);
+		auto a = v4_sockaddr("127.0.0.1", kMetricsPort);
 		UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
 		if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
 			return 1;
@@ -435,40 +445,11 @@ int SimNode::in_pod(std::function<int()> fn) const {
 }
 
 int SimNode::tcp(const std::string& addr, uint16_t port) const {
-	return in_pod([addr, port]() -> int {
-		auto a = v4(addr, port);
-		for (int attempt = 0; attempt < 50; ++attempt) {
-			UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-			if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0)
-				return hello(fd.get());
-			if (errno != ECONNREFUSED)
-				return errno;
-			std::this_thread::sleep_for(20ms); // the listener is still starting
-		}
-		return ECONNREFUSED;
-	});
+	return in_pod([addr, port] { return tcp_hello(addr, port); });
 }
 
 int SimNode::udp(const std::string& addr, uint16_t port) const {
-	return in_pod([addr, port]() -> int {
-		auto a = v4(addr, port);
-		UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-		if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
-			return errno;
-		// A datagram may be lost: ask up to three times, as any UDP client would.
-		for (int attempt = 0; attempt < 3; ++attempt) {
-			if (send(fd.get(), "ping", 4, 0) < 0)
-				return errno;
-			pollfd p{fd.get(), POLLIN, 0};
-			if (poll(&p, 1, 700) != 1)
-				continue;
-			char buf[2];
-			if (recv(fd.get(), buf, 2, 0) != 2 || std::memcmp(buf, "hi", 2) != 0)
-				return EPROTO;
-			return 0;
-		}
-		return ETIMEDOUT;
-	});
+	return in_pod([addr, port] { return udp_hello(addr, port); });
 }
 
 std::string SimNode::resolve(const std::string& name, const std::string& server, int* err) const {
@@ -476,7 +457,7 @@ std::string SimNode::resolve(const std::string& name, const std::string& server,
 	std::string out = dir_ + "/resolve-" + testlib::unique_name("q");
 	int rc = in_pod([name, server, out]() -> int {
 		std::string first;
-		int e = query(name, server, first);
+		int e = dns_query(name, server, first);
 		if (e)
 			return e;
 		if (first.empty())
@@ -503,16 +484,16 @@ int SimNode::lookup_then_connect(const std::string& name, const std::string& exp
                                  const std::string& server) const {
 	return in_pod([name, expected, port, server]() -> int {
 		std::string first;
-		if (int e = query(name, server, first); e)
+		if (int e = dns_query(name, server, first); e)
 			return e;
 		if (first != expected)
 			return EPROTO;
 		// At once: no sleep, no retry, so a learner that lags the answer would show as EPERM.
-		auto a = v4(expected, port);
+		auto a = v4_sockaddr(expected, port);
 		UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
 		if (connect(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
 			return errno;
-		return hello(fd.get());
+		return read_hello(fd.get());
 	});
 }
 

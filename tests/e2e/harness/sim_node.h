@@ -5,6 +5,11 @@
 // dnsmasq resolvers answering for the hosts, a private bpffs, and egressd run as a binary with
 // every path (config, socket, deny log, pod logs, resolv.conf) under a test directory. Built and
 // torn down per test (RAII); nothing outside the namespaces and cgroups it creates is touched.
+//
+// Pods with a network namespace of their own (add_pod(), sim_pod.h: a veth as Azure CNI wires it)
+// send through the node, which forwards them to the internet side, where a PacketRecorder
+// (record(), packet_recorder.h) sees what arrives. The probes of SimNode itself (tcp(), udp(), …)
+// run in the node's namespace, in the kubelet-named cgroup of a pod (as a hostNetwork pod).
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +25,8 @@
 
 #include "dnsmasq.h"
 #include "fixtures.h"
+#include "packet_recorder.h"
+#include "sim_pod.h"
 
 namespace egress::e2e {
 
@@ -71,6 +78,20 @@ public:
 	                    const std::vector<std::string>& extra = {}, int ttl = 600);
 	// The default resolver: the internet side of the veth.
 	static std::string default_resolver();
+	// Runs `fn` in the internet namespace (e.g. a client of a pod's listener); its exit status.
+	int in_internet(std::function<int()> fn) const;
+	std::unique_ptr<testlib::ChildProcess> spawn_in_internet(std::function<int()> fn) const;
+	// Records what arrives on the internet side of the node's uplink (packet_recorder.h).
+	std::unique_ptr<PacketRecorder> record(std::vector<std::string> destinations,
+	                                       std::string marker = "") const;
+
+	// ---- pods with their own network namespace (sim_pod.h)
+	// The first pod also makes the node forward. The reference stays valid until remove_pod().
+	Pod& add_pod(const PodOptions& options = {});
+	void remove_pod(Pod& pod); // the pod is gone: processes, cgroups, veth, netns, runtime files
+	// containerd's CNI result cache of the pods (stands for /var/lib/cni/results).
+	std::string cni_results_dir() const { return dir_ + "/cni/results"; }
+	std::string pod_logs_root() const { return dir_ + "/pods"; }
 
 	// ---- config and egressd
 	std::string render(const NodeConfig& config) const;
@@ -138,6 +159,8 @@ private:
 	std::vector<std::unique_ptr<resolver::e2e::Dnsmasq>> resolvers_;
 	std::unique_ptr<testlib::ChildProcess> egressd_;
 	int egressd_status_ = -1;
+	std::vector<std::unique_ptr<Pod>> pods_;
+	int next_pod_ = 2;
 };
 
 } // namespace egress::e2e

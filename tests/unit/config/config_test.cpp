@@ -421,8 +421,47 @@ TEST(Config, DenyLogMetricsAndPlumbing) {
 	    parse_ok(kMinimal + "controlSocket: /" + std::string(106, 's') + "\n").control_socket.size(),
 	    107u);
 	EXPECT_EQ(parse_ok(kMinimal + "uplink: auto\n").uplink, "auto");
+	EXPECT_FALSE(parse_ok(kMinimal + "uplink: auto\n").uplink_enforce);
 	for (const char* bad : {"eth0/1", "a-very-long-interface", "eth 0", "eth0:1", ".."})
 		EXPECT_TRUE(fails_with(kMinimal + "uplink: \"" + bad + "\"\n", "uplink: \"")) << bad;
+}
+
+TEST(Config, UplinkObjectFormSaysWhetherTheBackstopEnforces) {
+	Config c = parse_ok(kMinimal + "uplink: {interface: eth0, mode: enforce}\n");
+	EXPECT_EQ(c.uplink, "eth0");
+	EXPECT_TRUE(c.uplink_enforce);
+	Config audit = parse_ok(kMinimal + "uplink:\n  interface: auto\n  mode: audit\n");
+	EXPECT_EQ(audit.uplink, "auto");
+	EXPECT_FALSE(audit.uplink_enforce);
+	EXPECT_TRUE(fails_with(kMinimal + "uplink: {mode: enforce}\n",
+	                       "uplink.mode: enforce needs uplink.interface"));
+	EXPECT_TRUE(fails_with(kMinimal + "uplink: {interface: eth0, mode: drop}\n",
+	                       "uplink.mode: \"drop\": expected audit or enforce"));
+	EXPECT_TRUE(fails_with(kMinimal + "uplink: {interface: eth0/1}\n", "uplink.interface: \"eth0/1\""));
+	EXPECT_TRUE(fails_with(kMinimal + "uplink: {iface: eth0}\n", "uplink.iface"));
+	// to_json writes the object form only for enforce, and both read back.
+	EXPECT_EQ(to_json(c)["uplink"]["mode"], "enforce");
+	EXPECT_EQ(to_json(audit)["uplink"], "auto");
+	auto again = parse_config(to_json(c).dump(), "round-trip");
+	ASSERT_TRUE(again.ok()) << again.error().to_string();
+	EXPECT_EQ(*again, c);
+}
+
+TEST(Config, HostGuard) {
+	Config d = parse_ok(kMinimal);
+	EXPECT_EQ(d.host_guard.raw_sockets, GuardSwitch::automatic);
+	EXPECT_EQ(d.host_guard.objects, GuardSwitch::automatic);
+	Config c = parse_ok(kMinimal + "hostGuard:\n  rawSockets: off\n  objects: auto\n  allow: "
+	                               "[/system.slice/lldpd.service]\n");
+	EXPECT_EQ(c.host_guard.raw_sockets, GuardSwitch::off);
+	EXPECT_EQ(c.host_guard.allow, std::vector<std::string>{"/system.slice/lldpd.service"});
+	EXPECT_TRUE(fails_with(kMinimal + "hostGuard: {rawSockets: on}\n",
+	                       "hostGuard.rawSockets: \"on\": expected auto or off"));
+	EXPECT_TRUE(fails_with(kMinimal + "hostGuard: {allow: [system.slice]}\n", "hostGuard.allow[0]"));
+	EXPECT_TRUE(fails_with(kMinimal + "hostGuard: {allow: [/a/../b]}\n", "hostGuard.allow[0]"));
+	auto again = parse_config(to_json(c).dump(), "round-trip");
+	ASSERT_TRUE(again.ok()) << again.error().to_string();
+	EXPECT_EQ(*again, c);
 }
 
 TEST(Config, Json) {
