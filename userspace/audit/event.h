@@ -30,6 +30,11 @@ struct DenyEvent {
 	IpAddress dst;
 	std::string comm; // "" when the hook has no process context
 	uint64_t sock_cookie = 0;
+	// The host guard (hook lsm) refuses sockets and object access, not flows: no addresses (src
+	// and dst stay 0.0.0.0), and this is the refused socket's family (AF_PACKET, AF_XDP), or 0 for
+	// an object; sport/dport then hold the socket's type and protocol (abi.h).
+	uint8_t socket_family = 0;
+	bool no_address() const;
 };
 
 struct LearnEvent {
