@@ -42,6 +42,8 @@ public:
 	audit::NameIndex& names() { return names_; }
 	const DenyFeed& feed() const { return *feed_; }
 	audit::DenyLogStats stats() const { return log_->stats(); }
+	// A notice line in the deny log (e.g. what this node's kernel leaves unguarded).
+	void notice(std::string text) { log_->notice(std::move(text)); }
 	// Flushes the deny log (every open window) and hands the last lines to the followers.
 	void stop();
 
