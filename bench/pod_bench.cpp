@@ -54,6 +54,7 @@
 #include "kernel/libbpf_log.h"
 #include "kernel/map_writer.h"
 #include "kernel/pod_layer.h"
+#include "peers/iperf.h"
 #include "peers/netfilter.h"
 #include "peers/prefixes.h"
 #include "peers/table.h"
@@ -86,26 +87,6 @@ struct Options {
 [[noreturn]] void die(const std::string& what) {
 	std::fprintf(stderr, "pod_bench: %s\n", what.c_str());
 	std::exit(2);
-}
-
-// The sender runs SCHED_FIFO on one CPU, as in traffic_bench: other people's builds do not preempt
-// it, and bpf_stats do not count a preempted program's time off the CPU.
-void run_undisturbed() {
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) - 1, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	sched_param sp{};
-	sp.sched_priority = 10;
-	sched_setscheduler(0, SCHED_FIFO, &sp);
-}
-
-sockaddr_in v4(uint32_t host_order, uint16_t port) {
-	sockaddr_in a{};
-	a.sin_family = AF_INET;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(host_order);
-	return a;
 }
 
 // Three namespaces of one routed pod, removed on destruction.
@@ -321,6 +302,23 @@ int new_flows(const std::vector<uint32_t>& dsts, Shared* out) {
 	return 0;
 }
 
+// Packets/s of the flow from the pod, and ours in place (both pod programs, per data packet).
+struct Sample {
+	double pps = 0, inplace_ns = 0, ingress_ns = 0; // ingress_ns: pod_ingress alone, per run
+};
+
+// One kind of traffic over the rounds.
+struct Series {
+	std::vector<double> pps, inplace_ns, ingress_ns;
+	void add(const Sample& x, bool ours) {
+		pps.push_back(x.pps);
+		if (ours) {
+			inplace_ns.push_back(x.inplace_ns);
+			ingress_ns.push_back(x.ingress_ns);
+		}
+	}
+};
+
 struct Setup {
 	std::string filter; // "none", "nftables", "ours"
 	std::unique_ptr<PodNet> net;
@@ -330,8 +328,8 @@ struct Setup {
 	std::optional<kernel::PodLayer> layer;
 	std::unique_ptr<NftPeer> nft;
 	std::unique_ptr<ChildProcess> sink, echo, iperf;
-	std::vector<double> tcp_pps, new_pps, gbps, tcp_inplace_ns, new_inplace_ns, tcp_ingress_ns,
-	    new_ingress_ns, udp_pps, udp_inplace_ns, udp_ingress_ns;
+	Series tcp, udp, fresh; // established TCP, established UDP, new flows
+	std::vector<double> gbps;
 
 	~Setup();
 };
@@ -399,13 +397,7 @@ std::unique_ptr<Setup> make_setup(const std::string& filter, const std::vector<P
 	s->sink = std::make_unique<ChildProcess>(s->net->inet, nullptr, []() -> int { sinks(); });
 	s->echo =
 	    std::make_unique<ChildProcess>(s->net->inet, nullptr, [flows]() -> int { udp_echo(flows); });
-	s->iperf = std::make_unique<ChildProcess>(s->net->inet, nullptr, []() -> int {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("iperf3", "iperf3", "-s", "-p", std::to_string(kIperfPort).c_str(), nullptr);
-		return 127;
-	});
+	s->iperf = iperf3_server(s->net->inet, kIperfPort);
 	usleep(300000); // the sinks bind
 	return s;
 }
@@ -416,11 +408,6 @@ Shared* shared() {
 		die("mmap failed");
 	return new (mem) Shared{0};
 }
-
-// Packets/s of the flow from the pod, and ours in place (both pod programs, per data packet).
-struct Sample {
-	double pps = 0, inplace_ns = 0, ingress_ns = 0; // ingress_ns: pod_ingress alone, per run
-};
 
 template <typename Body>
 Sample measure(Setup& s, Body body) {
@@ -448,36 +435,10 @@ Sample measure(Setup& s, Body body) {
 }
 
 double measure_gbps(Setup& s, uint32_t dst, int seconds) {
-	TempFile out("");
-	std::string addr = addr_text(dst);
-	for (int attempt = 0; attempt < 20; ++attempt) {
-		int rc = run_in(s.net->pod, nullptr, [&]() -> int {
-			int fd = open(out.path().c_str(), O_WRONLY | O_TRUNC);
-			dup2(fd, 1);
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 2);
-			execlp("iperf3", "iperf3", "-c", addr.c_str(), "-p",
-			       std::to_string(kIperfPort).c_str(), "-t", std::to_string(seconds).c_str(),
-			       "-J", nullptr);
-			return 127;
-		});
-		if (rc == 0) {
-			auto j = nlohmann::json::parse(read_file(out.path()), nullptr, false);
-			if (!j.is_discarded() && j.contains("end"))
-				return j["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
-		}
-		usleep(200000);
-	}
-	die("iperf3 failed with filter " + s.filter);
-}
-
-// ns added per packet over no filter, paired by round.
-std::vector<double> added_ns(const std::vector<double>& pps, const std::vector<double>& none) {
-	std::vector<double> out;
-	for (size_t i = 0; i < pps.size() && i < none.size(); ++i)
-		if (pps[i] > 0 && none[i] > 0)
-			out.push_back(1e9 / pps[i] - 1e9 / none[i]);
-	return out;
+	double g = iperf3_gbps(s.net->pod, nullptr, addr_text(dst), kIperfPort, seconds);
+	if (g < 0)
+		die("iperf3 failed with filter " + s.filter);
+	return g;
 }
 
 // Distinct addresses inside the prefixes, shuffled: every round sends to a slice of its own.
@@ -495,67 +456,45 @@ std::vector<uint32_t> fresh_addresses(const std::vector<Prefix>& prefixes, size_
 	return all;
 }
 
-void rows(const Setup& none, const Setup& nft, const Setup& ours, const Options& opt) {
-	auto tcp_nft = spread(added_ns(nft.tcp_pps, none.tcp_pps));
-	auto tcp_ours = spread(added_ns(ours.tcp_pps, none.tcp_pps));
-	auto tcp_in = spread(ours.tcp_inplace_ns);
-	auto new_nft = spread(added_ns(nft.new_pps, none.new_pps));
-	auto new_ours = spread(added_ns(ours.new_pps, none.new_pps));
-	auto new_in = spread(ours.new_inplace_ns);
-	auto ratio = [](double a, double b) {
-		char buf[64];
-		std::snprintf(buf, sizeof(buf), "ours/nft %.2fx", b != 0 ? a / b : 0);
-		return std::string(buf);
-	};
+std::string ratio_text(double a, double b) {
+	char buf[64];
+	std::snprintf(buf, sizeof(buf), "ours/nft %.2fx", b != 0 ? a / b : 0);
+	return buf;
+}
+
+// The three rows of one kind of traffic: packets/s, ns/packet over no filter, ours in place.
+void series_rows(const std::string& what, const Series& none, const Series& nft, const Series& ours,
+                 const std::string& nft_path, const std::string& ours_path) {
 	const std::string target = "<= 1/3 of nftables";
+	auto nft_added = spread(added_ns(nft.pps, none.pps));
+	auto ours_added = spread(added_ns(ours.pps, none.pps));
+	auto in_place = spread(ours.inplace_ns);
 	// As traffic_bench: a target is judged only where nftables' figure is resolved from 0.
-	auto judged = [&](const Spread& ours_in, const Spread& nft_added) {
-		if (nft_added.lo <= 0)
-			return target + ": not resolved (nftables' spread reaches 0)";
-		return verdict(target, ours_in.median <= nft_added.median / 3);
-	};
-	auto udp_nft = spread(added_ns(nft.udp_pps, none.udp_pps));
-	auto udp_ours = spread(added_ns(ours.udp_pps, none.udp_pps));
-	auto udp_in = spread(ours.udp_inplace_ns);
+	std::string judged = nft_added.lo <= 0 ? target + ": not resolved (nftables' spread reaches 0)"
+	                                       : verdict(target, in_place.median <= nft_added.median / 3);
+	print_row("pod interface, " + what + ": packets/s", cell(spread(ours.pps), "pps"),
+	          cell(spread(nft.pps), "pps"), "-", cell(spread(none.pps), "pps") + " (no filter)", "-",
+	          "-");
+	print_row("pod interface, " + what + ": ns/packet over no filter (forwarded)", cell(ours_added, "ns"),
+	          cell(nft_added, "ns") + " (FORWARD, " + nft_path + ")", "-", "0 (no filter)",
+	          ratio_text(ours_added.median, nft_added.median), "-");
+	print_row("pod interface, " + what + ": in place (bpf_stats, " + ours_path +
+	              "); nftables column: its throughput-derived ns/packet",
+	          cell(in_place, "ns") + " (pod_ingress alone " + cell(spread(ours.ingress_ns), "ns") +
+	              "/run)",
+	          cell(nft_added, "ns"), "-", "-", ratio_text(in_place.median, nft_added.median), judged);
+}
+
+void rows(const Setup& none, const Setup& nft, const Setup& ours, const Options& opt) {
 	std::string rules = std::to_string(kRules / 1000) + "k prefixes";
-	print_row("pod interface, established TCP flow (16 B segments, NODELAY), " + rules + ": packets/s",
-	          cell(spread(ours.tcp_pps), "pps"), cell(spread(nft.tcp_pps), "pps"), "-",
-	          cell(spread(none.tcp_pps), "pps") + " (no filter)", "-", "-");
-	print_row("pod interface, established TCP flow, " + rules + ": ns/packet over no filter (forwarded)",
-	          cell(tcp_ours, "ns"), cell(tcp_nft, "ns") + " (FORWARD, ct established)", "-",
-	          "0 (no filter)", ratio(tcp_ours.median, tcp_nft.median), "-");
-	print_row(
-	    "pod interface, established TCP flow, " + rules +
-	        ": in place (bpf_stats, pod_ingress + pod_egress per data packet, ACKs included); "
-	        "nftables column: its throughput-derived ns/packet",
-	    cell(tcp_in, "ns") + " (pod_ingress alone " + cell(spread(ours.tcp_ingress_ns), "ns") + "/run)",
-	    cell(tcp_nft, "ns"), "-", "-", ratio(tcp_in.median, tcp_nft.median), judged(tcp_in, tcp_nft));
-	std::string uf = "256 established UDP flows (16 B, sendmmsg), " + rules;
-	print_row("pod interface, " + uf + ": packets/s", cell(spread(ours.udp_pps), "pps"),
-	          cell(spread(nft.udp_pps), "pps"), "-", cell(spread(none.udp_pps), "pps") + " (no filter)",
-	          "-", "-");
-	print_row("pod interface, " + uf + ": ns/packet over no filter (forwarded)", cell(udp_ours, "ns"),
-	          cell(udp_nft, "ns") + " (FORWARD, ct established)", "-", "0 (no filter)",
-	          ratio(udp_ours.median, udp_nft.median), "-");
-	print_row(
-	    "pod interface, " + uf +
-	        ": in place (bpf_stats, flow-table hit); nftables column: its throughput-derived ns/packet",
-	    cell(udp_in, "ns") + " (pod_ingress alone " + cell(spread(ours.udp_ingress_ns), "ns") + "/run)",
-	    cell(udp_nft, "ns"), "-", "-", ratio(udp_in.median, udp_nft.median), judged(udp_in, udp_nft));
-	std::string nf = std::to_string(kNewFlowsPerRound / 1000) +
-	                 "k new flows (UDP, one datagram to each fresh address), " + rules;
-	print_row("pod interface, " + nf + ": packets/s", cell(spread(ours.new_pps), "pps"),
-	          cell(spread(nft.new_pps), "pps"), "-", cell(spread(none.new_pps), "pps") + " (no filter)",
-	          "-", "-");
-	print_row("pod interface, " + nf + ": ns/packet over no filter (forwarded)", cell(new_ours, "ns"),
-	          cell(new_nft, "ns") + " (FORWARD, conntrack NEW + set)", "-", "0 (no filter)",
-	          ratio(new_ours.median, new_nft.median), "-");
-	print_row(
-	    "pod interface, " + nf +
-	        ": in place (bpf_stats, per packet: CIDR lookup + flow-table insert); nftables "
-	        "column: its throughput-derived ns/packet",
-	    cell(new_in, "ns") + " (pod_ingress alone " + cell(spread(ours.new_ingress_ns), "ns") + "/run)",
-	    cell(new_nft, "ns"), "-", "-", ratio(new_in.median, new_nft.median), judged(new_in, new_nft));
+	series_rows("established TCP flow (16 B segments, NODELAY), " + rules, none.tcp, nft.tcp, ours.tcp,
+	            "ct established", "pod_ingress + pod_egress per data packet, ACKs included");
+	series_rows("256 established UDP flows (16 B, sendmmsg), " + rules, none.udp, nft.udp, ours.udp,
+	            "ct established", "flow-table hit");
+	series_rows(std::to_string(kNewFlowsPerRound / 1000) +
+	                "k new flows (UDP, one datagram to each fresh address), " + rules,
+	            none.fresh, nft.fresh, ours.fresh, "conntrack NEW + set",
+	            "per packet: CIDR lookup + flow-table insert");
 	auto g_ours = spread(ours.gbps), g_none = spread(none.gbps);
 	char r[64];
 	std::snprintf(r, sizeof(r), "ours/no filter %.2fx",
@@ -610,26 +549,14 @@ int main(int argc, char** argv) {
 		std::vector<uint32_t> slice(fresh.begin() + r * static_cast<long>(kNewFlowsPerRound),
 		                            fresh.begin() + (r + 1) * static_cast<long>(kNewFlowsPerRound));
 		for (auto& s : setups) {
-			Sample t =
-			    measure(*s, [&](Shared* out) { return tcp_small(tcp_dst, opt.tcp_s, out); });
-			s->tcp_pps.push_back(t.pps);
-			if (s->dp) {
-				s->tcp_inplace_ns.push_back(t.inplace_ns);
-				s->tcp_ingress_ns.push_back(t.ingress_ns);
-			}
-			Sample u =
-			    measure(*s, [&](Shared* out) { return udp_established(flows, opt.tcp_s, out); });
-			s->udp_pps.push_back(u.pps);
-			if (s->dp) {
-				s->udp_inplace_ns.push_back(u.inplace_ns);
-				s->udp_ingress_ns.push_back(u.ingress_ns);
-			}
-			Sample n = measure(*s, [&](Shared* out) { return new_flows(slice, out); });
-			s->new_pps.push_back(n.pps);
-			if (s->dp) {
-				s->new_inplace_ns.push_back(n.inplace_ns);
-				s->new_ingress_ns.push_back(n.ingress_ns);
-			}
+			bool ours = s->dp.has_value();
+			s->tcp.add(
+			    measure(*s, [&](Shared* out) { return tcp_small(tcp_dst, opt.tcp_s, out); }),
+			    ours);
+			s->udp.add(
+			    measure(*s, [&](Shared* out) { return udp_established(flows, opt.tcp_s, out); }),
+			    ours);
+			s->fresh.add(measure(*s, [&](Shared* out) { return new_flows(slice, out); }), ours);
 		}
 	}
 	for (int r = 0; r < opt.iperf_rounds; ++r)
