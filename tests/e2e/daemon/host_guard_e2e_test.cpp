@@ -164,6 +164,14 @@ TEST_F(HostGuardE2e, StatusAndTheDenyLogSayWhatThisKernelGuards) {
 			EXPECT_EQ(l["node"], "aks-test-node-0");
 			EXPECT_EQ(l["schema"].get<int>(), 1) << l.dump();
 		}
+	// What an operator sees: `egressctl status` (its table flattens the same JSON).
+	auto ctl =
+	    testlib::run(std::string(EGRESSCTL_BINARY) + " --socket " + node_->control_socket() + " status");
+	EXPECT_EQ(ctl.status, 0) << ctl.output;
+	EXPECT_NE(
+	    ctl.output.find(std::string("host_guard.raw_sockets.guarded: ") + (lsm_ ? "true" : "false")),
+	    std::string::npos)
+	    << ctl.output;
 	if (lsm_) {
 		EXPECT_EQ(notices, 0u) << testlib::read_file(node_->deny_log_path());
 		EXPECT_FALSE(g.contains("notice")) << g.dump(2);
@@ -174,6 +182,9 @@ TEST_F(HostGuardE2e, StatusAndTheDenyLogSayWhatThisKernelGuards) {
 		EXPECT_NE(g.value("notice", "").find(kNotGuarded), std::string::npos) << g.dump(2);
 		EXPECT_FALSE(g["raw_sockets"].value("why_not", "").empty()) << g.dump(2);
 		EXPECT_NE(node_->egressd_log().find(kNotGuarded), std::string::npos);
+		EXPECT_NE(ctl.output.find(std::string("host_guard.notice: ") + kNotGuarded),
+		          std::string::npos)
+		    << ctl.output;
 	}
 }
 
