@@ -88,7 +88,7 @@ void DenyLog::run() {
 		}
 		for (auto& text : notices)
 			text = format_notice_line(text, options_.node, clock_.wall());
-		write_lines(notices);
+		write_lines(notices, /*notices=*/true);
 		emit(aggregator_.take_due(clock_.boot_ns()));
 		if (!open)
 			break;
@@ -131,14 +131,16 @@ void DenyLog::emit(std::vector<DenyRecord> records) {
 	std::vector<std::string> lines;
 	for (const DenyRecord& r : records)
 		lines.push_back(format_deny_line(r, options_.node));
-	write_lines(lines);
+	write_lines(lines, /*notices=*/false);
 }
 
-void DenyLog::write_lines(const std::vector<std::string>& lines) {
+void DenyLog::write_lines(const std::vector<std::string>& lines, bool notices) {
 	if (lines.empty())
 		return;
 	for (const std::string& line : lines) {
 		for (const auto& sink : sinks_) {
+			if (notices && !sink->takes_notices())
+				continue;
 			if (auto st = sink->write(line); !st) {
 				if (write_errors_.fetch_add(1, std::memory_order_relaxed) == 0)
 					log::warn("audit") << "deny log: " << st.error().to_string();

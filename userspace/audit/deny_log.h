@@ -65,7 +65,8 @@ public:
 
 	// Never blocks. False when the event was dropped (queue full, or the log stopped).
 	bool record(const DenyEvent& event);
-	// A notice line (format_notice_line), written by the writer with its next round.
+	// A notice line (format_notice_line), written by the writer with its next round to every sink
+	// that takes notices.
 	void notice(std::string text);
 
 	// Returns once every event recorded before the call has been processed and the windows that
@@ -81,7 +82,7 @@ private:
 	void run();
 	void ingest(const DenyEvent& event);
 	void emit(std::vector<DenyRecord> records);
-	void write_lines(const std::vector<std::string>& lines);
+	void write_lines(const std::vector<std::string>& lines, bool notices);
 
 	DenyLogOptions options_;
 	const Clock& clock_;
