@@ -1,6 +1,9 @@
 #include "bench_stats.h"
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <sched.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -14,6 +17,32 @@ double median(std::vector<double> v) {
 	std::sort(v.begin(), v.end());
 	size_t n = v.size();
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void run_undisturbed() {
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) - 1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	sched_param sp{};
+	sp.sched_priority = 10;
+	sched_setscheduler(0, SCHED_FIFO, &sp);
+}
+
+sockaddr_in v4(uint32_t host_order, uint16_t port) {
+	sockaddr_in a{};
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(host_order);
+	return a;
+}
+
+std::vector<double> added_ns(const std::vector<double>& pps, const std::vector<double>& none) {
+	std::vector<double> out;
+	for (size_t i = 0; i < pps.size() && i < none.size(); ++i)
+		if (pps[i] > 0 && none[i] > 0)
+			out.push_back(1e9 / pps[i] - 1e9 / none[i]);
+	return out;
 }
 
 ProgStats prog_stats(int prog_fd) {

@@ -121,18 +121,6 @@ void must(Status s, const char* what) {
 	}
 }
 
-// Measurements run as SCHED_FIFO on one CPU: the machine is shared (builds of other people), and
-// bpf_stats count the time a preempted program sits off the CPU.
-void run_undisturbed() {
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) - 1, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	sched_param sp{};
-	sp.sched_priority = 10;
-	sched_setscheduler(0, SCHED_FIFO, &sp);
-}
-
 void run_normal() {
 	sched_param sp{};
 	sched_setscheduler(0, SCHED_OTHER, &sp);

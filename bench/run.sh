@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-targets=(datapath_bench traffic_bench dns_race_bench daemon_bench)
+targets=(datapath_bench traffic_bench pod_bench dns_race_bench daemon_bench)
 if [ ! -f "$build/CMakeCache.txt" ]; then
 	cmake -S "$repo" -B "$build" >"$logs/configure.log" 2>&1 || {
 		cat "$logs/configure.log" >&2
@@ -77,6 +77,7 @@ run_bench() { # name, args...
 }
 run_bench datapath_bench
 run_bench traffic_bench "${quick[@]}" --no-header
+run_bench pod_bench "${quick[@]}" --no-header
 run_bench dns_race_bench "${quick[@]}" --no-header
 run_bench daemon_bench "${quick[@]}" --no-header
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,7 +95,8 @@ awk -F'|' '/^\| / && $2 !~ /^ *measurement/ {
 	verdict = $7 == "MISS" ? "**MISS**" : $7
 	printf "| datapath: %s | %s | - | - | %s%s | %s | %s %s |\n", $2, $3, $4, ($4 == "" ? "-" : " (empty prog)"), ($5 == "" ? "-" : $5), ($6 == "" ? "-" : $6), verdict
 }' "$logs/datapath_bench.out" 2>/dev/null
-grep -h '^| ' "$logs/traffic_bench.out" "$logs/dns_race_bench.out" "$logs/daemon_bench.out" 2>/dev/null
+grep -h '^| ' "$logs/traffic_bench.out" "$logs/pod_bench.out" "$logs/dns_race_bench.out" \
+	"$logs/daemon_bench.out" 2>/dev/null
 echo
 echo "Notes from the runs:"
 for name in "${targets[@]}"; do

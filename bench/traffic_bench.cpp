@@ -42,6 +42,7 @@
 #include "kernel/libbpf_handles.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/map_writer.h"
+#include "peers/iperf.h"
 #include "peers/netfilter.h"
 #include "peers/prefixes.h"
 #include "peers/table.h"
@@ -85,25 +86,6 @@ T must(Result<T> r, const char* what) {
 void must(Status s, const char* what) {
 	if (!s.ok())
 		die(std::string(what) + ": " + s.error().to_string());
-}
-
-// Same as datapath_bench: one CPU, SCHED_FIFO, so other people's builds do not preempt the loop.
-void run_undisturbed() {
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) - 1, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	sched_param sp{};
-	sp.sched_priority = 10;
-	sched_setscheduler(0, SCHED_FIFO, &sp);
-}
-
-sockaddr_in v4(uint32_t host_order, uint16_t port) {
-	sockaddr_in a{};
-	a.sin_family = AF_INET;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(host_order);
-	return a;
 }
 
 // Receives everything; echoes the warm-up datagrams ('W') from the address they were sent to
@@ -284,13 +266,7 @@ std::unique_ptr<Setup> make_setup(const std::string& filter, size_t rules, const
 		must(s->dp->attach(), "attaching");
 	}
 	s->sink = std::make_unique<ChildProcess>(s->net->server(), nullptr, []() -> int { udp_sink(); });
-	s->iperf = std::make_unique<ChildProcess>(s->net->server(), nullptr, []() -> int {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		execlp("iperf3", "iperf3", "-s", "-p", std::to_string(kIperfPort).c_str(), nullptr);
-		return 127;
-	});
+	s->iperf = iperf3_server(s->net->server(), kIperfPort);
 	return s;
 }
 
@@ -310,39 +286,14 @@ double measure_pps(Setup& s, const std::vector<uint32_t>& dsts, bool warm, doubl
 }
 
 double measure_tcp_gbps(Setup& s, int seconds) {
-	TempFile out("");
-	std::string dst = addr_text(s.one[0]);
-	for (int attempt = 0; attempt < 20; ++attempt) {
-		int rc = run_in(s.net->client(), s.cg.get(), [&]() -> int {
-			int fd = open(out.path().c_str(), O_WRONLY | O_TRUNC);
-			dup2(fd, 1);
-			int null = open("/dev/null", O_WRONLY);
-			dup2(null, 2);
-			execlp("iperf3", "iperf3", "-c", dst.c_str(), "-p",
-			       std::to_string(kIperfPort).c_str(), "-t", std::to_string(seconds).c_str(),
-			       "-J", nullptr);
-			return 127;
-		});
-		if (rc == 0) {
-			auto j = nlohmann::json::parse(read_file(out.path()), nullptr, false);
-			if (!j.is_discarded() && j.contains("end"))
-				return j["end"]["sum_received"]["bits_per_second"].get<double>() / 1e9;
-		}
-		usleep(200000); // the server may still be starting
-	}
-	die("iperf3 failed with filter " + s.filter);
+	double g = iperf3_gbps(s.net->client(), s.cg.get(), addr_text(s.one[0]), kIperfPort, seconds);
+	if (g < 0)
+		die("iperf3 failed with filter " + s.filter);
+	return g;
 }
 
 std::string rules_text(size_t n) {
 	return n >= 1000 ? std::to_string(n / 1000) + "k" : std::to_string(n);
-}
-
-// ns added per packet over no filter, paired by round.
-std::vector<double> added_ns(const std::vector<double>& pps, const std::vector<double>& none) {
-	std::vector<double> out;
-	for (size_t i = 0; i < pps.size() && i < none.size(); ++i)
-		out.push_back(1e9 / pps[i] - 1e9 / none[i]);
-	return out;
 }
 
 std::string ratio_text(double a, double b) {

@@ -44,7 +44,7 @@ TempFile::~TempFile() {
 }
 
 std::string nft_ruleset(const std::vector<Prefix>& prefixes, bool chain,
-                        const std::vector<std::string>& extra_rules, bool interval) {
+                        const std::vector<std::string>& extra_rules, bool interval, const std::string& hook) {
 	std::string s = "table inet aegbench {\n\tset allowed {\n\t\ttype ipv4_addr\n";
 	if (interval)
 		s += "\t\tflags interval\n";
@@ -56,7 +56,8 @@ std::string nft_ruleset(const std::vector<Prefix>& prefixes, bool chain,
 	}
 	s += "\t}\n";
 	if (chain) {
-		s += "\tchain out {\n\t\ttype filter hook output priority 0; policy drop;\n"
+		s += "\tchain filter {\n\t\ttype filter hook " + hook +
+		     " priority 0; policy drop;\n"
 		     "\t\tct state established,related accept\n";
 		for (const auto& r : extra_rules)
 			s += "\t\t" + r + "\n";
@@ -73,9 +74,9 @@ std::string ipset_restore_input(const std::vector<Prefix>& prefixes) {
 }
 
 NftPeer::NftPeer(std::string netns, const std::vector<Prefix>& prefixes,
-                 const std::vector<std::string>& extra_rules, bool interval)
+                 const std::vector<std::string>& extra_rules, bool interval, const std::string& hook)
     : netns_(std::move(netns)) {
-	TempFile f(nft_ruleset(prefixes, true, extra_rules, interval));
+	TempFile f(nft_ruleset(prefixes, true, extra_rules, interval, hook));
 	if (timed_exec_ms(netns_, {"nft", "-f", f.path()}) < 0)
 		throw std::runtime_error("nft -f failed in " + netns_);
 }

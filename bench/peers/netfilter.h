@@ -1,7 +1,7 @@
 // The peers, installed inside a benchmark's own network namespace and removed on destruction
 // (deleting the namespace would remove them too; the destructors keep a failed run tidy early).
 //
-//   nftables: table inet aegbench, an interval set of the prefixes, an output chain with
+//   nftables: table inet aegbench, an interval set of the prefixes, an output (or forward) chain with
 //             `ct state established,related accept`, `ip daddr @allowed accept`, policy drop.
 //   ipset:    hash:net aegallowed + iptables OUTPUT: conntrack ESTABLISHED,RELATED accept,
 //             `-m set --match-set aegallowed dst -j ACCEPT`, policy DROP.
@@ -31,18 +31,21 @@ private:
 	std::string path_;
 };
 
-// `nft -f` input: the table with the set (and, with chain, the output chain). extra_rules go
-// before the set match (e.g. what the DNS race needs to reach its resolver).
+// `nft -f` input: the table with the set (and, with chain, the chain on `hook`: output for the
+// node's own sockets, forward for routed pods). extra_rules go before the set match (e.g. what
+// the DNS race needs to reach its resolver).
 // interval = false makes a plain hash set of addresses (what dnsmasq --nftset fills best).
 std::string nft_ruleset(const std::vector<Prefix>& prefixes, bool chain,
-                        const std::vector<std::string>& extra_rules = {}, bool interval = true);
+                        const std::vector<std::string>& extra_rules = {}, bool interval = true,
+                        const std::string& hook = "output");
 // `ipset restore` input creating aegallowed with the prefixes.
 std::string ipset_restore_input(const std::vector<Prefix>& prefixes);
 
 class NftPeer {
 public:
 	NftPeer(std::string netns, const std::vector<Prefix>& prefixes,
-	        const std::vector<std::string>& extra_rules = {}, bool interval = true);
+	        const std::vector<std::string>& extra_rules = {}, bool interval = true,
+	        const std::string& hook = "output");
 	~NftPeer();
 	NftPeer(const NftPeer&) = delete;
 	NftPeer& operator=(const NftPeer&) = delete;

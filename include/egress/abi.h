@@ -143,6 +143,7 @@ enum egress_reason {
 	EGRESS_REASON_EVENT_BUDGET = 28,       /* deny event folded into its cgroup's summary */
 	EGRESS_REASON_FLOW = 29,	       /* allow: a packet of a flow the flow table knows */
 	EGRESS_REASON_RAW_SOCKET_REFUSED = 30, /* deny: a raw/packet socket outside the allow-list */
+	EGRESS_REASON_TAMPER_REFUSED = 31,     /* deny: write access to our pins, maps or programs */
 	EGRESS_REASON_MAX,
 };
 
@@ -166,7 +167,8 @@ enum egress_reason {
 	 EGRESS_REASON_BIT(EGRESS_REASON_EXPIRED) | EGRESS_REASON_BIT(EGRESS_REASON_UDP_PROBE) |             \
 	 EGRESS_REASON_BIT(EGRESS_REASON_RAW) | EGRESS_REASON_BIT(EGRESS_REASON_SPOOFED) |                   \
 	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_QUERY_REFUSED) |                                                \
-	 EGRESS_REASON_BIT(EGRESS_REASON_RAW_SOCKET_REFUSED))
+	 EGRESS_REASON_BIT(EGRESS_REASON_RAW_SOCKET_REFUSED) |                                               \
+	 EGRESS_REASON_BIT(EGRESS_REASON_TAMPER_REFUSED))
 #define EGRESS_REASON_CLASS_DNS                                                                              \
 	(EGRESS_REASON_BIT(EGRESS_REASON_DNS_PARSED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_LEARNED) |        \
 	 EGRESS_REASON_BIT(EGRESS_REASON_DNS_UNTRUSTED) | EGRESS_REASON_BIT(EGRESS_REASON_DNS_NO_QUERY) |    \
@@ -530,20 +532,36 @@ enum egress_ct_origin {
 	EGRESS_CT_INBOUND = 2,	/* a connection (or datagram) that came in from the remote side */
 };
 
-/* Host guard (BPF LSM, bpf/guard.bpf.c): cgroups allowed to make packet (AF_PACKET) and AF_XDP
- * sockets (hash egress_guard_allow, key: __u64 cgroup id of the allowed cgroup or an ancestor,
- * value __u8 1), and the objects only egressd may touch (hash egress_guard_objs). */
+/* Host guard (BPF LSM, bpf/guard.bpf.c): cgroups allowed to make packet (AF_PACKET), AF_XDP and
+ * raw IP (SOCK_RAW of AF_INET/AF_INET6) sockets (hash egress_guard_allow, key: __u64 cgroup id of
+ * the allowed cgroup or an ancestor, value __u8 1), and the objects only egressd may touch (hash
+ * egress_guard_objs).
+ * A refused socket is reported as a deny event of hook EGRESS_HOOK_LSM, reason
+ * EGRESS_REASON_RAW_SOCKET_REFUSED, whose family is the socket's (AF_INET 2, AF_INET6 10,
+ * AF_PACKET 17, AF_XDP 44), sport its type (SOCK_RAW 3, SOCK_DGRAM 2) and dport its protocol (an
+ * IP protocol, or AF_PACKET's EtherType), both in network order; the addresses are zero. A refused
+ * access to our objects (EGRESS_REASON_TAMPER_REFUSED) has family 0 (AF_UNSPEC) and proto the
+ * EGRESS_GUARD_* kind. */
 #define EGRESS_DEFAULT_GUARD_ALLOW_ENTRIES 256
 #define EGRESS_DEFAULT_GUARD_OBJECT_ENTRIES 1024
 /* The deepest cgroup the allow-list check walks up from (ancestors are levels 0..this). */
 #define EGRESS_GUARD_MAX_CGROUP_LEVEL 16
 
-/* One of our pins in bpffs, by its inode (the file a bpf_obj_get, unlink or rename names). */
-struct egress_guard_inode_key {
-	__u64 ino;
-	__u32 dev; /* the bpffs superblock's s_dev as the kernel holds it: major << 20 | minor */
-	__u32 pad;
+/* One of our objects the host guard keeps to egressd (hash egress_guard_objs, value __u8 1): a pin
+ * in bpffs by its inode (what bpf_obj_get, unlink and rename name), or a map, program or link by id
+ * (what the *_GET_FD_BY_ID commands name). */
+struct egress_guard_object {
+	__u64 id;   /* the inode number, or the map's, program's or link's id */
+	__u32 dev;  /* inodes: the bpffs superblock's s_dev as the kernel holds it (major << 20 | minor) */
+	__u32 kind; /* EGRESS_GUARD_* */
 };
-EGRESS_STATIC_ASSERT(sizeof(struct egress_guard_inode_key) == 16, "egress_guard_inode_key layout");
+EGRESS_STATIC_ASSERT(sizeof(struct egress_guard_object) == 16, "egress_guard_object layout");
+
+enum egress_guard_kind {
+	EGRESS_GUARD_INODE = 1,
+	EGRESS_GUARD_MAP = 2,
+	EGRESS_GUARD_PROG = 3,
+	EGRESS_GUARD_LINK = 4,
+};
 
 #endif /* EGRESS_ABI_H */

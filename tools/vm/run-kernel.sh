@@ -54,8 +54,9 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # The e2e subset: egressd enforcing in a child cgroup and netns (allowed and denied connects, EPERM,
-# the deny log, restart adopting the pins, kernel-learned wildcard names) and DNS learning.
-e2e_regex='^e2e\.(EgressdE2e\.(AllowedConnect|KillNine|CleanShutdown|AWildcardName)|DnsLearningE2e\.)'
+# the deny log, restart adopting the pins, kernel-learned wildcard names), DNS learning, and the host
+# guard (BPF LSM: the only tier where it enforces; lsm= below has bpf with --apparmor).
+e2e_regex='^e2e\.(EgressdE2e\.(AllowedConnect|KillNine|CleanShutdown|AWildcardName)|DnsLearningE2e\.|HostGuardE2e\.)'
 cat >"$out/job" <<EOF
 BUILD_DIR='$build'
 REPO='$repo'

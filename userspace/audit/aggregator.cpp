@@ -9,6 +9,7 @@ FlowKey FlowKey::of(const DenyEvent& e) {
 	k.hook = e.hook;
 	k.proto = e.proto;
 	k.dport = e.dport;
+	k.socket_family = e.socket_family;
 	k.cgroup_id = e.cgroup_id;
 	k.policy_generation = e.policy_generation;
 	k.src = e.src;
@@ -27,6 +28,7 @@ size_t FlowKeyHash::operator()(const FlowKey& k) const {
 	    uint64_t(k.dport) << 32 | uint64_t(k.src.family) << 48 | uint64_t(k.dst.family) << 56);
 	mix(k.cgroup_id);
 	mix(k.policy_generation);
+	mix(k.socket_family);
 	for (const IpAddress* a : {&k.src, &k.dst})
 		for (uint8_t b : a->bytes)
 			mix(b);

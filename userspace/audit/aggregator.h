@@ -27,6 +27,7 @@ struct FlowKey {
 	uint8_t hook = 0;
 	uint8_t proto = 0;
 	uint16_t dport = 0;
+	uint8_t socket_family = 0; // the host guard's refused sockets: packet and xdp apart
 	uint64_t cgroup_id = 0;
 	uint64_t policy_generation = 0;
 	IpAddress src;

@@ -81,6 +81,14 @@ void DenyLog::run() {
 		    queue_.take_all(batch, sync_pending ? std::chrono::milliseconds(0) : options_.tick);
 		for (const DenyEvent& e : batch)
 			ingest(e);
+		std::vector<std::string> notices;
+		{
+			std::lock_guard lock(notice_mu_);
+			notices.swap(notices_);
+		}
+		for (auto& text : notices)
+			text = format_notice_line(text, options_.node, clock_.wall());
+		write_lines(notices, /*notices=*/true);
 		emit(aggregator_.take_due(clock_.boot_ns()));
 		if (!open)
 			break;
@@ -115,12 +123,25 @@ void DenyLog::ingest(const DenyEvent& event) {
 	aggregator_.open(std::move(record), now);
 }
 
+void DenyLog::notice(std::string text) {
+	std::lock_guard lock(notice_mu_);
+	notices_.push_back(std::move(text));
+}
+
 void DenyLog::emit(std::vector<DenyRecord> records) {
-	if (records.empty())
+	std::vector<std::string> lines;
+	for (const DenyRecord& r : records)
+		lines.push_back(format_deny_line(r, options_.node));
+	write_lines(lines, /*notices=*/false);
+}
+
+void DenyLog::write_lines(const std::vector<std::string>& lines, bool notices) {
+	if (lines.empty())
 		return;
-	for (const DenyRecord& r : records) {
-		std::string line = format_deny_line(r, options_.node);
+	for (const std::string& line : lines) {
 		for (const auto& sink : sinks_) {
+			if (notices && !sink->takes_notices())
+				continue;
 			if (auto st = sink->write(line); !st) {
 				if (write_errors_.fetch_add(1, std::memory_order_relaxed) == 0)
 					log::warn("audit") << "deny log: " << st.error().to_string();

@@ -65,6 +65,9 @@ public:
 
 	// Never blocks. False when the event was dropped (queue full, or the log stopped).
 	bool record(const DenyEvent& event);
+	// A notice line (format_notice_line), written by the writer with its next round to every sink
+	// that takes notices.
+	void notice(std::string text);
 
 	// Returns once every event recorded before the call has been processed and the windows that
 	// are closed by the clock's current time have been written. For tests and orderly shutdown.
@@ -79,6 +82,7 @@ private:
 	void run();
 	void ingest(const DenyEvent& event);
 	void emit(std::vector<DenyRecord> records);
+	void write_lines(const std::vector<std::string>& lines, bool notices);
 
 	DenyLogOptions options_;
 	const Clock& clock_;
@@ -98,6 +102,9 @@ private:
 	uint64_t sync_requested_ = 0;
 	uint64_t sync_done_ = 0;
 	bool finished_ = false;
+
+	std::mutex notice_mu_;
+	std::vector<std::string> notices_; // text of notices not written yet
 
 	std::once_flag stop_once_;
 	std::thread writer_;

@@ -47,6 +47,67 @@ std::chrono::system_clock::time_point boot_to_wall(uint64_t ts_ns, uint64_t boot
 	return wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
 }
 
+namespace {
+
+// family "packet" | "xdp" | "ipv4" | "ipv6" with socket {type, protocol} for a refused socket;
+// family null with object "pin" | "map" | "program" | "link" for a refused access to our objects;
+// no addresses or ports (docs/deny-log.md).
+void add_guard_fields(nlohmann::ordered_json& j, const DenyEvent& e) {
+	using Json = nlohmann::ordered_json;
+	switch (e.socket_family) {
+	case AF_PACKET:
+		j["family"] = "packet";
+		break;
+	case AF_XDP:
+		j["family"] = "xdp";
+		break;
+	case AF_INET:
+		j["family"] = "ipv4";
+		break;
+	case AF_INET6:
+		j["family"] = "ipv6";
+		break;
+	default:
+		j["family"] = e.socket_family ? Json(std::to_string(e.socket_family)) : Json(nullptr);
+	}
+	j["proto"] = nullptr;
+	j["src"] = nullptr;
+	j["sport"] = nullptr;
+	j["dst"] = nullptr;
+	j["dport"] = nullptr;
+	if (e.socket_family) {
+		static constexpr const char* kTypes[] = {"0", "stream", "dgram", "raw"};
+		j["socket"] = {{"type", e.sport < 4 ? Json(kTypes[e.sport]) : Json(std::to_string(e.sport))},
+		               {"protocol", e.dport}};
+		return;
+	}
+	switch (e.proto) {
+	case EGRESS_GUARD_MAP:
+		j["object"] = "map";
+		break;
+	case EGRESS_GUARD_PROG:
+		j["object"] = "program";
+		break;
+	case EGRESS_GUARD_LINK:
+		j["object"] = "link";
+		break;
+	default:
+		j["object"] = "pin";
+	}
+}
+
+} // namespace
+
+std::string format_notice_line(std::string_view text, std::string_view node,
+                               std::chrono::system_clock::time_point time) {
+	nlohmann::ordered_json j = nlohmann::ordered_json::object();
+	j["schema"] = kDenyLogSchema;
+	j["time"] = format_rfc3339_ms(time);
+	j["notice"] = text;
+	j["node"] = node;
+	return j.dump();
+}
+
 nlohmann::ordered_json to_json(const DenyRecord& r, std::string_view node) {
 	const DenyEvent& e = r.event;
 	using Json = nlohmann::ordered_json;
@@ -56,13 +117,18 @@ nlohmann::ordered_json to_json(const DenyRecord& r, std::string_view node) {
 	j["verdict"] = code_name(verdict_name(e.verdict), "verdict", e.verdict);
 	j["reason"] = code_name(reason_name(e.reason), "reason", e.reason);
 	j["hook"] = code_name(hook_name(e.hook), "hook", e.hook);
-	j["family"] = family_name(e.dst.family);
-	// Protocol 0 in a packet is an IPv6 hop-by-hop header the parser did not get past, not "any".
-	j["proto"] = e.proto == 0 ? std::string("0") : proto_name(e.proto);
-	j["src"] = e.src.to_string();
-	j["sport"] = e.sport;
-	j["dst"] = e.dst.to_string();
-	j["dport"] = e.dport;
+	if (e.no_address()) {
+		// The host guard: a refused socket or object access, no flow (docs/deny-log.md).
+		add_guard_fields(j, e);
+	} else {
+		j["family"] = family_name(e.dst.family);
+		// Protocol 0 in a packet is an IPv6 hop-by-hop header the parser did not get past, not "any".
+		j["proto"] = e.proto == 0 ? std::string("0") : proto_name(e.proto);
+		j["src"] = e.src.to_string();
+		j["sport"] = e.sport;
+		j["dst"] = e.dst.to_string();
+		j["dport"] = e.dport;
+	}
 	j["dst_names"] = r.dst_names;
 	j["cgroup_id"] = e.cgroup_id;
 	if (r.attribution.pod) {

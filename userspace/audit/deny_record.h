@@ -33,6 +33,11 @@ nlohmann::ordered_json to_json(const DenyRecord& record, std::string_view node);
 // The same, serialised on one line without the trailing newline.
 std::string format_deny_line(const DenyRecord& record, std::string_view node);
 
+// A line that reports no deny: {"schema", "time", "notice", "node"} (docs/deny-log.md), e.g. that
+// this node's kernel leaves raw frames of host processes unguarded.
+std::string format_notice_line(std::string_view text, std::string_view node,
+                               std::chrono::system_clock::time_point time);
+
 // "2026-11-21T09:30:30.123Z": RFC 3339, UTC, millisecond precision.
 std::string format_rfc3339_ms(std::chrono::system_clock::time_point t);
 

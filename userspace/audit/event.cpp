@@ -48,7 +48,8 @@ Result<Event> decode_deny(std::span<const uint8_t> record) {
 	auto raw = copy_record<egress_deny_event>(record, "deny event");
 	if (!raw)
 		return std::move(raw).error();
-	if (!known_family(raw->family))
+	bool guard = raw->hook == EGRESS_HOOK_LSM;
+	if (!known_family(raw->family) && !guard)
 		return Error("deny event with address family " + std::to_string(raw->family), EINVAL);
 	DenyEvent e;
 	e.verdict = raw->verdict;
@@ -62,12 +63,24 @@ Result<Event> decode_deny(std::span<const uint8_t> record) {
 	e.cgroup_id = raw->cgroup_id;
 	e.policy_generation = raw->policy_generation;
 	// abi.h carries one family for both addresses: the source has the destination's family.
-	e.src = make_address(raw->family, raw->saddr);
-	e.dst = make_address(raw->family, raw->daddr);
+	if (guard) {
+		e.socket_family = raw->family;
+	} else {
+		e.src = make_address(raw->family, raw->saddr);
+		e.dst = make_address(raw->family, raw->daddr);
+	}
 	e.comm = c_string(raw->comm);
 	e.sock_cookie = raw->sock_cookie;
 	return Event(std::move(e));
 }
+
+} // namespace
+
+bool DenyEvent::no_address() const {
+	return hook == EGRESS_HOOK_LSM;
+}
+
+namespace {
 
 Result<Event> decode_learn(std::span<const uint8_t> record) {
 	auto raw = copy_record<egress_learn_event>(record, "learn event");

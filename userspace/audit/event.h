@@ -33,6 +33,11 @@ struct DenyEvent {
 	// Kernel events this one stands for: 1 for a ring-buffer record; N for the daemon's summary of
 	// a cgroup's denies over its budget (reason EGRESS_REASON_EVENT_BUDGET, the last one's flow).
 	uint64_t count = 1;
+	// The host guard (hook lsm) refuses sockets and object access, not flows: no addresses (src
+	// and dst stay 0.0.0.0), and this is the refused socket's family (AF_PACKET, AF_XDP), or 0 for
+	// an object; sport/dport then hold the socket's type and protocol (abi.h).
+	uint8_t socket_family = 0;
+	bool no_address() const;
 };
 
 struct LearnEvent {

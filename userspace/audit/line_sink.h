@@ -20,6 +20,9 @@ public:
 	virtual Status write(std::string_view line) = 0;
 	// Called after each batch of lines.
 	virtual Status flush() { return ok_status(); }
+	// Whether notice lines (format_notice_line: no deny) go here too; a sink that carries denies
+	// only (the feed of `egressctl denies`) says no.
+	virtual bool takes_notices() const { return true; }
 };
 
 // A stdio stream, normally stdout (where kubelet collects a container's log).

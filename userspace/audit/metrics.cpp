@@ -65,14 +65,14 @@ Metrics::Metrics() {
 	    "Always 1; labels carry the egressd version, the map layout and the event schema.");
 	registry_.describe(std::string(metric::kTamperRepairs), T::counter,
 	                   "Our kernel objects found changed by someone else and put back, by object "
-	                   "(config, policy_maps, link, pod_interface, tc_backstop).");
+	                   "(config, policy_maps, link, pod_interface, tc_backstop, host_guard).");
 	registry_.describe(std::string(metric::kPodInterfaces), T::gauge,
 	                   "Pod interfaces on the node, by state: guarded (the pod programs run on them) "
 	                   "or not_guarded (see status.pods for why).");
 	registry_.describe(std::string(metric::kHostGuard), T::gauge,
-	                   "1 when the BPF LSM guard of a feature runs (raw_sockets: packet and AF_XDP "
-	                   "sockets of host processes; objects: our pins), 0 when this kernel or the "
-	                   "config leaves it off.");
+	                   "1 when the BPF LSM guard of a feature runs (raw_sockets: packet, AF_XDP and "
+	                   "raw IP sockets outside the allow-list; objects: our pins, maps, programs and "
+	                   "links), 0 when this kernel or the config leaves it off.");
 	registry_.set(metric::kRingbufLost, {}, 0);
 	registry_.set(metric::kEventsRateLimited, {}, 0);
 	registry_.set(metric::kPolicyReloadErrors, {}, 0);

@@ -38,6 +38,7 @@ constexpr std::array<std::string_view, EGRESS_REASON_MAX> kReasons = {
     "event_budget",
     "flow",
     "raw_socket_refused",
+    "tamper_refused",
 };
 
 constexpr std::array<std::string_view, EGRESS_HOOK_MAX> kHooks = {

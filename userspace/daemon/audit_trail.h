@@ -44,6 +44,8 @@ public:
 	audit::DenyLogStats stats() const { return log_->stats(); }
 	// A deny the daemon made itself (a budget summary, budget_summary.h), logged like the kernel's.
 	void record(const audit::DenyEvent& event) { log_->record(event); }
+	// A notice line in the deny log (e.g. what this node's kernel leaves unguarded).
+	void notice(std::string text) { log_->notice(std::move(text)); }
 	// Flushes the deny log (every open window) and hands the last lines to the followers.
 	void stop();
 

@@ -145,6 +145,18 @@ Status enforce_first(Daemon::State& s, const policy::Config& config) {
 	return ok_status();
 }
 
+// The host guard (BPF LSM) once the datapath is in place; what it cannot guard is said once.
+void open_host_guard(Daemon::State& s, const policy::Config& config) {
+	auto root = cgroup2_mount();
+	s.guard = HostGuardKeeper::start(*s.dp, {config.host_guard, root.ok() ? *root : "", s.cgroup_path});
+	s.metrics.set_host_guard("raw_sockets", s.guard->raw_sockets_on());
+	s.metrics.set_host_guard("objects", s.guard->objects_on());
+	if (auto notice = s.guard->notice()) {
+		log::warn(kComponent) << *notice;
+		s.audit->notice(*notice);
+	}
+}
+
 // The control socket, the metrics endpoint and the config watcher.
 Status open_servers(Daemon::State& s, const policy::Config& config, std::string config_text) {
 	Daemon::State* self = &s;
@@ -336,7 +348,8 @@ void Daemon::State::summarise_budgets() {
 
 void Daemon::State::heartbeat() {
 	// Before the heartbeat's config write, which puts a tampered config map right.
-	tamper.run(*dp, *policy, pods ? &*pods : nullptr, uplink ? &*uplink : nullptr, metrics);
+	tamper.run(*dp, *policy, {pods ? &*pods : nullptr, uplink ? &*uplink : nullptr, guard.get()},
+	           metrics);
 	if (pods)
 		metrics.set_pod_interfaces(pods->guarded(),
 		                           pods->status()["total"].get<uint64_t>() - pods->guarded());
@@ -409,6 +422,7 @@ Daemon::~Daemon() {
 	s_->control.reset();
 	s_->http.reset();
 	s_->resolution.reset();
+	s_->guard.reset();
 	s_->audit.reset();
 }
 
@@ -427,6 +441,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonOptions opts) {
 	EGRESS_TRY(open_policy(*s, *config));
 	EGRESS_TRY(open_audit(*s, *config));
 	EGRESS_TRY(enforce_first(*s, *config));
+	open_host_guard(*s, *config);
 	EGRESS_TRY(open_servers(*s, *config, std::move(text)));
 	EGRESS_TRY(watch_signals_and_timers(*s));
 	s->metrics.set_build_info(EGRESS_VERSION, EGRESS_MAP_LAYOUT_VERSION, EGRESS_EVENT_SCHEMA_VERSION);

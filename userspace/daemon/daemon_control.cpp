@@ -113,6 +113,7 @@ json Daemon::State::status_json() {
 	j["uplink"] = uplink->status();
 	j["pods"] = pods ? pods->status() : json::object();
 	j["tamper"] = tamper.status();
+	j["host_guard"] = guard ? guard->status() : json::object();
 	if (auto addrs = kernel::node_addresses(); addrs.ok()) {
 		j["node_addresses"] = *addrs;
 	} else {

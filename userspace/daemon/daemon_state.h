@@ -21,6 +21,7 @@
 #include "daemon/control_server.h"
 #include "daemon/daemon.h"
 #include "daemon/event_loop.h"
+#include "daemon/host_guard_keeper.h"
 #include "daemon/http_server.h"
 #include "daemon/node_processes.h"
 #include "daemon/pod_follower.h"
@@ -62,6 +63,7 @@ struct Daemon::State {
 	std::unique_ptr<AuditTrail> audit;
 	std::optional<UplinkFollower> uplink;
 	std::optional<PodFollower> pods;
+	std::unique_ptr<HostGuardKeeper> guard;
 	TamperCheck tamper;
 
 	std::optional<NodeProcesses> node;

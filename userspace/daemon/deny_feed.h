@@ -22,6 +22,7 @@ public:
 	static Result<std::shared_ptr<DenyFeed>> create(size_t capacity = 1000);
 
 	Status write(std::string_view line) override;
+	bool takes_notices() const override { return false; } // `denies` streams denies only
 
 	int fd() const { return event_.get(); }
 	// Clears the eventfd and returns the lines written since the last call.

@@ -61,8 +61,7 @@ void TamperCheck::check_policy_maps(kernel::Datapath& dp, const PolicyApplier& p
 		                                  stats->to_string() + ")"});
 }
 
-std::vector<TamperFinding> TamperCheck::run(kernel::Datapath& dp, const PolicyApplier& policy,
-                                            PodFollower* pods, UplinkFollower* uplink,
+std::vector<TamperFinding> TamperCheck::run(kernel::Datapath& dp, const PolicyApplier& policy, Parts parts,
                                             audit::Metrics& metrics) {
 	auto t0 = std::chrono::steady_clock::now();
 	std::vector<TamperFinding> found;
@@ -73,12 +72,15 @@ std::vector<TamperFinding> TamperCheck::run(kernel::Datapath& dp, const PolicyAp
 	else
 		for (auto& line : *links)
 			found.push_back({"link", std::move(line)});
-	if (uplink)
-		if (auto line = uplink->reattach_if_lost(); !line.empty())
+	if (parts.uplink)
+		if (auto line = parts.uplink->reattach_if_lost(); !line.empty())
 			found.push_back({"tc_backstop", line});
-	if (pods)
-		for (auto& line : pods->verify())
+	if (parts.pods)
+		for (auto& line : parts.pods->verify())
 			found.push_back({"pod_interface", std::move(line)});
+	if (parts.guard)
+		for (auto& line : parts.guard->refresh())
+			found.push_back({"host_guard", std::move(line)});
 	++runs_;
 	last_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 	for (const auto& f : found) {

@@ -10,6 +10,8 @@
 //   link           every pinned cgroup link is there, attached to our cgroup, running our program
 //   tc_backstop    our filter is on the uplink where the install record says
 //   pod_interface  both pod programs on every guarded pod interface
+//   host_guard     the pinned raw-socket guard (BPF LSM); the allow-list and protected objects are
+//                  refreshed
 //
 // Not checked: the learned maps and the UDP peer and flow tables, which the kernel itself writes
 // (with the host guard's object protection, where BPF LSM runs, nothing else can). Each repair is
@@ -25,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/metrics.h"
+#include "daemon/host_guard_keeper.h"
 #include "daemon/pod_follower.h"
 #include "daemon/policy_applier.h"
 #include "daemon/uplink_follower.h"
@@ -33,15 +36,20 @@
 namespace egress::daemon {
 
 struct TamperFinding {
-	std::string object; // config | policy_maps | link | tc_backstop | pod_interface
+	std::string object; // config | policy_maps | link | tc_backstop | pod_interface | host_guard
 	std::string detail;
 };
 
 class TamperCheck {
 public:
 	// Runs every check (before the heartbeat's config write); logs and counts each repair.
-	std::vector<TamperFinding> run(kernel::Datapath& dp, const PolicyApplier& policy, PodFollower* pods,
-	                               UplinkFollower* uplink, audit::Metrics& metrics);
+	struct Parts {
+		PodFollower* pods = nullptr;
+		UplinkFollower* uplink = nullptr;
+		HostGuardKeeper* guard = nullptr;
+	};
+	std::vector<TamperFinding> run(kernel::Datapath& dp, const PolicyApplier& policy, Parts parts,
+	                               audit::Metrics& metrics);
 	nlohmann::json status() const;
 
 private:

@@ -50,10 +50,12 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
 	return pred();
 }
 
-// The DNS learning settings as pinned (egress_dns_cfg, key 0).
+// The DNS learning settings as pinned (egress_dns_cfg, key 0). Read-only: where the kernel runs
+// BPF LSM, the host guard refuses a writable fd of egressd's maps to anyone but egressd.
 egress_dns_settings pinned_dns_settings(const std::string& pin_dir) {
 	egress_dns_settings s{};
-	int fd = bpf_obj_get((pin_dir + "/maps/egress_dns_cfg").c_str());
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
+	int fd = bpf_obj_get_opts((pin_dir + "/maps/egress_dns_cfg").c_str(), &ro);
 	EXPECT_GE(fd, 0) << pin_dir;
 	uint32_t zero = 0;
 	EXPECT_EQ(bpf_map_lookup_elem(fd, &zero, &s), 0);

@@ -136,12 +136,7 @@ protected:
 		p.cidr(std::string(kResolver) + "/32", make_ports({{EGRESS_PROTO_UDP, 53, 53}}));
 
 		kernel::DnsMaps dns(*dp_);
-		egress_dns_settings s{};
-		s.check_key = kCheckKey;
-		s.min_ttl_s = 60;
-		s.max_ttl_s = 3600;
-		s.grace_s = 30;
-		ASSERT_TRUE(dns.write_settings(s).ok());
+		write_dns_settings(EGRESS_QUERY_POLICY_ALLOWED);
 		ASSERT_TRUE(dns.trust_resolver(ip_bytes(kResolver)).ok());
 		std::vector<dns::NameRuleInput> rules;
 		for (const char* text : {"api.allowed.test", "*.hcp.eastus.azmk8s.io"}) {
@@ -168,18 +163,19 @@ protected:
 		return all.ok() ? (*all)[EGRESS_COUNTER_INDEX(hook, reason)] : 0;
 	}
 
-	// dns.queryPolicy: any — for tests of the learner's own name check, which under the default
-	// (allowed) the query's check at egress pre-empts.
-	void let_every_name_be_asked() {
-		kernel::DnsMaps dns(*dp_);
+	void write_dns_settings(uint8_t query_policy) {
 		egress_dns_settings s{};
 		s.check_key = kCheckKey;
 		s.min_ttl_s = 60;
 		s.max_ttl_s = 3600;
 		s.grace_s = 30;
-		s.query_policy = EGRESS_QUERY_POLICY_ANY;
-		ASSERT_TRUE(dns.write_settings(s).ok());
+		s.query_policy = query_policy;
+		ASSERT_TRUE(kernel::DnsMaps(*dp_).write_settings(s).ok());
 	}
+
+	// dns.queryPolicy: any — for tests of the learner's own name check, which under the default
+	// (allowed) the query's check at egress pre-empts.
+	void let_every_name_be_asked() { write_dns_settings(EGRESS_QUERY_POLICY_ANY); }
 
 	bool learned(const std::string& addr) {
 		egress_learned4_key k{};

@@ -314,7 +314,7 @@ void SimNode::set_resolv_conf(const std::vector<std::string>& nameservers) {
 	testlib::write_file(resolv_conf_path(), text);
 }
 
-void SimNode::start_egressd() {
+void SimNode::start_egressd(const testlib::ChildCgroup* own_cgroup) {
 	std::string log = dir_ + "/egressd.log";
 	std::vector<std::string> args = {EGRESSD_BINARY,
 	                                 "--config",
@@ -332,7 +332,7 @@ void SimNode::start_egressd() {
 	                                 "--cni-results",
 	                                 cni_results_dir()};
 	egressd_status_ = -1;
-	egressd_ = std::make_unique<testlib::ChildProcess>(net_->client(), nullptr, [args, log]() -> int {
+	egressd_ = std::make_unique<testlib::ChildProcess>(net_->client(), own_cgroup, [args, log]() -> int {
 		int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 1);
 		dup2(fd, 2);

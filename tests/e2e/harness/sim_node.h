@@ -104,8 +104,9 @@ public:
 	void set_resolv_conf(const std::vector<std::string>& nameservers);
 	std::string resolv_conf_path() const { return dir_ + "/resolv.conf"; }
 
-	// Starts egressd (in the node namespace) and waits until its control socket answers.
-	void start_egressd();
+	// Starts egressd (in the node namespace; in `own_cgroup` when given, as its container would be:
+	// the host guard knows egressd by its cgroup) and waits until its control socket answers.
+	void start_egressd(const testlib::ChildCgroup* own_cgroup = nullptr);
 	void kill_egressd(int sig);
 	// Waits for the egressd process to exit; returns its status (128+signal when killed).
 	int wait_egressd();

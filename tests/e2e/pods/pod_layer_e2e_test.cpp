@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/unique_handle.h"
+#include "eventually.h"
 #include "pod_attacks.h"
 #include "probes.h"
 #include "root.h"
@@ -27,20 +28,11 @@ namespace egress::e2e {
 namespace {
 
 using namespace std::chrono_literals;
+using testlib::eventually;
 
 constexpr Sender kFrameSenders[] = {Sender::packet_raw, Sender::packet_dgram, Sender::packet_bypass,
                                     Sender::xdp};
 constexpr uint16_t kEchoPort = 8443;
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-	for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;) {
-		if (pred())
-			return true;
-		std::this_thread::sleep_for(50ms);
-	}
-	return pred();
-}
 
 // An echo server on every internet address, for long-lived connections.
 [[noreturn]] void echo_server(uint16_t port) {

@@ -40,7 +40,7 @@ TEST(Aggregator, EveryKeyFieldSplits) {
 	Aggregator a(10s, 100);
 	auto base = deny();
 	add(a, base, 0);
-	std::vector<DenyEvent> variants(8, base);
+	std::vector<DenyEvent> variants(9, base);
 	variants[0].verdict = EGRESS_VERDICT_AUDIT;
 	variants[1].reason = EGRESS_REASON_PORT;
 	variants[2].hook = EGRESS_HOOK_SENDMSG4;
@@ -49,15 +49,16 @@ TEST(Aggregator, EveryKeyFieldSplits) {
 	variants[5].cgroup_id = 99;
 	variants[6].policy_generation = 4;
 	variants[7].dst = testing::addr("203.0.113.8");
+	variants[8].socket_family = 44; // a refused AF_XDP socket beside an AF_PACKET one
 	for (const auto& v : variants)
 		add(a, v, 0);
-	EXPECT_EQ(a.open_count(), 9u);
+	EXPECT_EQ(a.open_count(), 10u);
 	auto same = base;
 	same.pid = 1;
 	same.comm = "wget";
 	same.sport = 1;
 	add(a, same, 0); // pid, comm, sport are not part of the key
-	EXPECT_EQ(a.open_count(), 9u);
+	EXPECT_EQ(a.open_count(), 10u);
 }
 
 TEST(Aggregator, ZeroWindowWritesEveryEvent) {

@@ -62,6 +62,36 @@ TEST(DenyLog, AggregatesWithinTheWindowOnTheInjectedClock) {
 	EXPECT_EQ(st.lines, 2u);
 }
 
+// A sink for denies only, as the feed of `egressctl denies` is.
+class DeniesOnlySink final : public LineSink {
+public:
+	Status write(std::string_view line) override {
+		lines.emplace_back(line);
+		return ok_status();
+	}
+	bool takes_notices() const override { return false; }
+	std::vector<std::string> lines;
+};
+
+TEST(DenyLog, ANoticeGoesToTheSinksThatTakeNotices) {
+	ManualClock clock(1'000'000'000ULL, kWall);
+	auto mem = std::make_shared<MemorySink>(100);
+	auto denies = std::make_shared<DeniesOnlySink>();
+	{
+		DenyLog log({.node = "n", .window = 1h}, clock, nullptr, nullptr, {mem, denies});
+		log.notice("raw frames from host processes are not guarded on this kernel (test)");
+		log.record(deny());
+		log.stop();
+	}
+	auto lines = parsed(*mem);
+	ASSERT_EQ(lines.size(), 2u);
+	EXPECT_EQ(lines[0]["notice"], "raw frames from host processes are not guarded on this kernel (test)");
+	EXPECT_EQ(lines[0]["node"], "n");
+	EXPECT_EQ(lines[1]["reason"], "no_rule");
+	ASSERT_EQ(denies->lines.size(), 1u);
+	EXPECT_EQ(json::parse(denies->lines[0])["reason"], "no_rule");
+}
+
 TEST(DenyLog, StopFlushesOpenWindows) {
 	ManualClock clock(1'000'000'000ULL, kWall);
 	auto mem = std::make_shared<MemorySink>(100);

@@ -69,6 +69,58 @@ TEST(DenyRecord, EveryFieldWithItsType) {
 	EXPECT_EQ(j["comm"], "curl");
 }
 
+TEST(DenyRecord, ARefusedSocketHasItsFamilyTypeAndProtocolAndNoAddresses) {
+	DenyRecord r = pod_record();
+	r.dst_names.clear();
+	r.event.hook = EGRESS_HOOK_LSM;
+	r.event.reason = EGRESS_REASON_RAW_SOCKET_REFUSED;
+	r.event.socket_family = 17;
+	r.event.sport = 2; // SOCK_DGRAM
+	r.event.dport = 0x0800;
+	json j = json::parse(format_deny_line(r, "n"));
+	EXPECT_EQ(j["hook"], "lsm");
+	EXPECT_EQ(j["reason"], "raw_socket_refused");
+	EXPECT_EQ(j["family"], "packet");
+	EXPECT_EQ(j["socket"], json({{"type", "dgram"}, {"protocol", 0x0800}}));
+	for (const char* k : {"proto", "src", "sport", "dst", "dport"})
+		EXPECT_TRUE(j[k].is_null()) << k << ": " << j.dump();
+	EXPECT_EQ(j["pod"]["name"], "web-7f9c");
+	r.event.socket_family = 10;
+	r.event.sport = 3;
+	r.event.dport = 58;
+	j = json::parse(format_deny_line(r, "n"));
+	EXPECT_EQ(j["family"], "ipv6");
+	EXPECT_EQ(j["socket"], json({{"type", "raw"}, {"protocol", 58}}));
+}
+
+TEST(DenyRecord, ARefusedObjectAccessNamesTheKindOfObject) {
+	DenyRecord r = pod_record();
+	r.event.hook = EGRESS_HOOK_LSM;
+	r.event.reason = EGRESS_REASON_TAMPER_REFUSED;
+	const std::pair<uint8_t, const char*> kinds[] = {{EGRESS_GUARD_INODE, "pin"},
+	                                                 {EGRESS_GUARD_MAP, "map"},
+	                                                 {EGRESS_GUARD_PROG, "program"},
+	                                                 {EGRESS_GUARD_LINK, "link"}};
+	for (auto [kind, name] : kinds) {
+		r.event.proto = kind;
+		json j = json::parse(format_deny_line(r, "n"));
+		EXPECT_EQ(j["object"], name);
+		EXPECT_TRUE(j["family"].is_null());
+		EXPECT_FALSE(j.contains("socket"));
+	}
+}
+
+TEST(DenyRecord, ANoticeLineHasNoDenyFields) {
+	json j = json::parse(format_notice_line("raw frames from host processes are not guarded on this "
+	                                        "kernel (BPF LSM is not active)",
+	                                        "aks-nodepool1-0", kTime));
+	EXPECT_EQ(j, json({{"schema", 1},
+	                   {"time", "2026-11-21T09:30:30.123Z"},
+	                   {"notice", "raw frames from host processes are not guarded on this kernel "
+	                              "(BPF LSM is not active)"},
+	                   {"node", "aks-nodepool1-0"}}));
+}
+
 TEST(DenyRecord, FieldsInDocumentedOrder) {
 	std::string line = format_deny_line(pod_record(), "n");
 	EXPECT_EQ(line.rfind("{\"schema\":1,\"time\":", 0), 0u) << line;

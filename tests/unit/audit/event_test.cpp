@@ -144,5 +144,33 @@ TEST(DecodeEvent, UnknownFamilyIsAnError) {
 	EXPECT_FALSE(decode_event(bytes_of(raw)).ok());
 }
 
+// The host guard refuses sockets and object access: no addresses, the socket's family instead.
+TEST(DecodeEvent, HostGuardEventsCarryTheSocketFamilyAndNoAddress) {
+	egress_deny_event raw{};
+	raw.type = EGRESS_EVENT_DENY;
+	raw.verdict = EGRESS_VERDICT_DENY;
+	raw.hook = EGRESS_HOOK_LSM;
+	raw.reason = EGRESS_REASON_RAW_SOCKET_REFUSED;
+	raw.family = 17; // AF_PACKET
+	raw.sport = htons(3);
+	raw.dport = htons(0x0003); // ETH_P_ALL, as socket() takes it
+	raw.cgroup_id = 99;
+	auto r = decode_event(bytes_of(raw));
+	ASSERT_TRUE(r.ok()) << r.error().to_string();
+	auto e = std::get<DenyEvent>(*r);
+	EXPECT_TRUE(e.no_address());
+	EXPECT_EQ(e.socket_family, 17);
+	EXPECT_EQ(e.sport, 3);
+	EXPECT_EQ(e.dport, 3);
+	EXPECT_EQ(e.dst.to_string(), "0.0.0.0");
+	raw.reason = EGRESS_REASON_TAMPER_REFUSED;
+	raw.family = 0;
+	raw.proto = EGRESS_GUARD_LINK;
+	r = decode_event(bytes_of(raw));
+	ASSERT_TRUE(r.ok()) << r.error().to_string();
+	EXPECT_EQ(std::get<DenyEvent>(*r).socket_family, 0);
+	// (Family 0 stays an error for every other hook: UnknownFamilyIsAnError.)
+}
+
 } // namespace
 } // namespace egress::audit

@@ -9,6 +9,7 @@ const kHostPaths = {
 	"/sys/fs/bpf": { type: "Directory", mountPath: "/sys/fs/bpf", readOnly: false },
 	"/sys/fs/cgroup": { type: "Directory", mountPath: "/sys/fs/cgroup", readOnly: true },
 	"/var/log/pods": { type: "Directory", mountPath: "/var/log/pods", readOnly: true },
+	"/sys/kernel/security": { type: "Directory", mountPath: "/sys/kernel/security", readOnly: true },
 	"/run/aks-egress-guard": { type: "DirectoryOrCreate", mountPath: "/run/aks-egress-guard", readOnly: false },
 	"/var/log/aks-egress-guard": { type: "DirectoryOrCreate", mountPath: "/var/log/aks-egress-guard", readOnly: false },
 };
