@@ -23,6 +23,7 @@
 #include "audit/event.h"
 
 using namespace egress::audit;
+using egress::IpAddress;
 
 namespace {
 
