@@ -68,6 +68,11 @@ void check_deny(const DenyEvent& e, const uint8_t* data) {
 		fail("deny event field differs from the record");
 	if (e.comm != c_string(raw.comm))
 		fail("deny event comm differs from the record", e.comm);
+	if (raw.hook == EGRESS_HOOK_LSM) { // the host guard's: a socket's family, no addresses
+		if (e.socket_family != raw.family || !e.no_address())
+			fail("host-guard event without its socket family");
+		return;
+	}
 	check_address(e.src, raw.family, raw.saddr);
 	check_address(e.dst, raw.family, raw.daddr);
 }
@@ -113,10 +118,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 	std::span<const uint8_t> bytes(data, size);
 	auto decoded = decode_event(bytes);
 
-	// The family byte sits at offset 4 in a deny event and 1 in a learn event (abi.h).
+	// The family byte sits at offset 4 in a deny event and 1 in a learn event (abi.h); a host-guard
+	// deny (hook byte at offset 2 is EGRESS_HOOK_LSM) carries a socket's family, any value.
 	bool expect_ok = false;
 	if (size > 0 && data[0] == EGRESS_EVENT_DENY)
-		expect_ok = size >= sizeof(egress_deny_event) && known_family(data[4]);
+		expect_ok = size >= sizeof(egress_deny_event) &&
+		            (known_family(data[4]) || data[2] == EGRESS_HOOK_LSM);
 	else if (size > 0 && data[0] == EGRESS_EVENT_LEARN)
 		expect_ok = size >= sizeof(egress_learn_event) && known_family(data[1]);
 	if (decoded.ok() != expect_ok)
